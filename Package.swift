@@ -1,0 +1,30 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Warden",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "WardenLang", targets: ["WardenLang"]),
+        .library(name: "WardenEngine", targets: ["WardenEngine"]),
+        .executable(name: "warden", targets: ["warden"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "WardenLang"),
+        .target(name: "WardenEngine", dependencies: ["WardenLang", "CPCRE2"]),
+        .executableTarget(
+            name: "warden",
+            dependencies: [
+                "WardenLang", "WardenEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "WardenLangTests", dependencies: ["WardenLang"]),
+        .testTarget(name: "WardenEngineTests", dependencies: ["WardenEngine", "WardenLang"]),
+        .testTarget(name: "WardenCLITests", dependencies: ["warden"]),
+    ]
+)
