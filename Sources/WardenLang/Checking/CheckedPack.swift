@@ -1,0 +1,120 @@
+/// A pack that passed the checker: symbol tables, and per-expression types and resolutions
+/// (side tables keyed by `ExprID`). The engine compiles this; nothing here is re-checked.
+public struct CheckedPack: Sendable {
+    public struct Field: Sendable, Hashable {
+        public let name: String
+        public let type: ValueType
+        public let isKey: Bool
+        public let span: Span
+    }
+    public struct Param: Sendable {
+        public let name: String
+        public let type: ValueType
+        public let value: ExprID
+        public let span: Span
+    }
+    public struct Const: Sendable {
+        public let name: String
+        public let type: ValueType
+        public let value: ExprID
+    }
+    public struct NamedList: Sendable {
+        public let name: String
+        public let path: String
+        public let span: Span
+    }
+    public struct Lookup: Sendable {
+        public let name: String
+        public let path: String
+        public let key: Int
+        public let fields: [Field]
+        public let span: Span
+    }
+    public struct Window: Sendable {
+        public let name: String
+        public let aggregate: WindowAggregate
+        /// The aggregated input field (sum, distinct).
+        public let field: Int?
+        /// The input field the window is keyed by.
+        public let by: Int
+        public let seconds: Int64
+        public let type: ValueType
+        public let span: Span
+    }
+    public struct Let: Sendable {
+        public let name: String
+        public let value: ExprID
+        public let type: ValueType
+    }
+    public struct Output: Sendable {
+        public let name: String
+        public let columns: [(name: String, type: ValueType)]
+        public let sortBy: [Int]
+    }
+    public struct Emit: Sendable {
+        public let output: Int
+        /// One expression per output column, in the output's column order.
+        public let values: [ExprID]
+    }
+    public struct Rule: Sendable {
+        public let id: String
+        public let description: String
+        public let when: ExprID
+        public let score: ExprID?
+        public let action: Int?
+        public let emits: [Emit]
+        public let tags: [String]
+        public let severity: Severity?
+        public let shadow: Bool
+        /// The fields and lets the condition reads, in first-use order (for explanations).
+        public let reads: [Resolution]
+        public let span: Span
+    }
+
+    public let syntax: PackSyntax
+    public let packageName: String
+    public let version: String?
+    public let zone: String?
+    public let zoneSpan: Span?
+    public let inputName: String
+    public let fields: [Field]
+    public let keyField: Int?
+    public let params: [Param]
+    public let consts: [Const]
+    public let lists: [NamedList]
+    public let lookups: [Lookup]
+    public let windows: [Window]
+    public let lets: [Let]
+    public let outputs: [Output]
+    public let rules: [Rule]
+    /// Action names in decide order (the first is the most severe).
+    public let actions: [String]
+    public let decide: [(action: Int, condition: ExprID?)]
+    public let onError: Int?
+    /// Type of each expression, indexed by `ExprID`.
+    public let types: [ValueType]
+    /// What each name, member, call or decide reference denotes.
+    public let resolutions: [ExprID: Resolution]
+    /// Whether each expression is a compile-time constant (params count as constants).
+    public let constant: [Bool]
+
+    public func type(of id: ExprID) -> ValueType { types[Int(id)] }
+}
+
+/// What a name or call in an expression denotes.
+public enum Resolution: Sendable, Hashable {
+    case field(Int)
+    case param(Int)
+    case const(Int)
+    case list(Int)
+    case lookup(Int)
+    case window(Int)
+    case `let`(Int)
+    case enumMember(Int)
+    /// A column of a lookup record (`r.name`).
+    case lookupField(lookup: Int, field: Int)
+    case function(Builtin)
+    case totalScore
+    case requestedAction(Int)
+    case hitRule(Int)
+}

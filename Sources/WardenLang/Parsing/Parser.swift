@@ -1,0 +1,408 @@
+/// Recursive-descent parser for packs, Pratt-style for expressions, with error recovery: a
+/// syntax error skips to the next declaration (or rule clause) so one run reports every error.
+public struct Parser {
+    var tokens: [Token]
+    var index = 0
+    var pack = PackSyntax()
+    var diagnostics = DiagnosticBag()
+    var depth = 0
+    /// True while parsing `decide`, where `score` and `action(…)` are expressions.
+    var inDecide = false
+
+    /// Parses a pack. The result is always a full syntax tree (with `.error` placeholders where
+    /// parsing failed); the diagnostics say whether it can be trusted.
+    public static func parse(_ source: Source) -> (PackSyntax, [Diagnostic]) {
+        var lexer = Lexer(source: source)
+        let tokens = lexer.tokenize()
+        var parser = Parser(tokens: tokens)
+        parser.diagnostics.append(contentsOf: lexer.diagnostics.all)
+        parser.parsePack()
+        parser.pack.comments = lexer.comments
+        return (parser.pack, parser.diagnostics.sorted)
+    }
+
+    init(tokens: [Token]) {
+        self.tokens = tokens
+    }
+
+    // MARK: Token helpers
+
+    var current: Token { tokens[index] }
+    var previousEnd: Int { index > 0 ? Int(tokens[index - 1].span.end) : 0 }
+
+    mutating func advance() -> Token {
+        let t = tokens[index]
+        if index < tokens.count - 1 { index += 1 }
+        return t
+    }
+
+    func at(_ k: Keyword) -> Bool {
+        if case .keyword(k) = current.kind { return true }
+        return false
+    }
+
+    func at(_ s: Symbol) -> Bool {
+        if case .symbol(s) = current.kind { return true }
+        return false
+    }
+
+    var atEOF: Bool {
+        if case .eof = current.kind { return true }
+        return false
+    }
+
+    mutating func eat(_ k: Keyword) -> Bool {
+        guard at(k) else { return false }
+        _ = advance()
+        return true
+    }
+
+    mutating func eat(_ s: Symbol) -> Bool {
+        guard at(s) else { return false }
+        _ = advance()
+        return true
+    }
+
+    struct Failure: Error {}
+
+    mutating func expect(_ s: Symbol, _ context: String) throws(Failure) {
+        guard eat(s) else { throw fail(expected: "'\(s.rawValue)' \(context)") }
+    }
+
+    mutating func expect(_ k: Keyword, _ context: String) throws(Failure) {
+        guard eat(k) else { throw fail(expected: "'\(k.rawValue)' \(context)") }
+    }
+
+    mutating func expectIdent(_ what: String) throws(Failure) -> Ident {
+        if case .identifier(let name) = current.kind {
+            let t = advance()
+            return Ident(name: name, span: t.span)
+        }
+        if case .keyword(let k) = current.kind {
+            let t = current
+            diagnostics.error(.expectedToken, "expected \(what), found reserved word '\(k.rawValue)'", at: t.span,
+                              help: "'\(k.rawValue)' is reserved; choose another name")
+            throw Failure()
+        }
+        throw fail(expected: what)
+    }
+
+    mutating func expectString(_ what: String) throws(Failure) -> (String, Span) {
+        if case .string(let s) = current.kind {
+            let t = advance()
+            return (s, t.span)
+        }
+        throw fail(expected: what)
+    }
+
+    /// Reports "expected X, found Y" at the current token (unless the lexer already reported it).
+    mutating func fail(expected: String) -> Failure {
+        if case .invalid = current.kind { return Failure() }
+        diagnostics.error(.expectedToken, "expected \(expected), found \(current.kind)", at: current.span)
+        return Failure()
+    }
+
+    static let declarationKeywords: Set<Keyword> = [
+        .package, .version, .zone, .on_error, .input, .param, .const, .list, .lookup, .window, .let, .rule,
+        .decide, .output,
+    ]
+
+    var atDeclaration: Bool {
+        if case .keyword(let k) = current.kind { return Parser.declarationKeywords.contains(k) }
+        return false
+    }
+
+    /// Skips tokens until the start of a declaration.
+    mutating func recoverToDeclaration() {
+        while !atEOF && !atDeclaration { _ = advance() }
+    }
+
+    // MARK: Pack
+
+    mutating func parsePack() {
+        if !at(.package) {
+            diagnostics.error(.missingPackage, "a pack must start with 'package NAME'", at: current.span,
+                              help: "add 'package NAME' as the first line")
+        }
+        while !atEOF {
+            let start = current.span
+            let before = index
+            do throws(Failure) {
+                if let decl = try parseDeclaration() {
+                    pack.decls.append(decl)
+                    pack.declSpans.append(start.to(Span(Int(start.start), previousEnd)))
+                }
+            } catch {
+                if index == before { _ = advance() }
+                recoverToDeclaration()
+            }
+        }
+    }
+
+    mutating func parseDeclaration() throws(Failure) -> Decl? {
+        guard case .keyword(let k) = current.kind, Parser.declarationKeywords.contains(k) else {
+            if case .invalid = current.kind {} else {
+                diagnostics.error(.expectedDeclaration, "expected a declaration, found \(current.kind)",
+                                  at: current.span,
+                                  help: "declarations start with package, input, param, const, list, lookup, window, let, output, rule or decide")
+            }
+            throw Failure()
+        }
+        _ = advance()
+        switch k {
+        case .package: return .package(try expectIdent("a package name"))
+        case .version:
+            let (s, span) = try expectString("a version string")
+            return .version(s, span)
+        case .zone:
+            let (s, span) = try expectString("a time zone name such as \"Asia/Shanghai\"")
+            return .zone(s, span)
+        case .on_error: return .onError(try expectIdent("an action name"))
+        case .input: return .input(try parseInput())
+        case .param:
+            let name = try expectIdent("a param name")
+            try expect(.colon, "after the param name (params declare a type)")
+            let type = try parseType()
+            try expect(.eq, "before the param's default value")
+            return .param(ParamDecl(name: name, type: type, value: try parseExpression()))
+        case .const:
+            let name = try expectIdent("a const name")
+            var type: TypeSyntax? = nil
+            if eat(.colon) { type = try parseType() }
+            try expect(.eq, "before the const's value")
+            return .const(ConstDecl(name: name, type: type, value: try parseExpression()))
+        case .list:
+            let name = try expectIdent("a list name")
+            try expectContextual("from")
+            let (path, span) = try expectString("a file path")
+            return .list(ListDecl(name: name, path: path, pathSpan: span))
+        case .lookup: return .lookup(try parseLookup())
+        case .window: return .window(try parseWindow())
+        case .let:
+            let name = try expectIdent("a let name")
+            try expect(.eq, "after the let name")
+            return .let(LetDecl(name: name, value: try parseExpression()))
+        case .output: return .output(try parseOutput())
+        case .rule: return .rule(try parseRule())
+        case .decide: return .decide(try parseDecide())
+        default: return nil
+        }
+    }
+
+    mutating func expectContextual(_ word: String) throws(Failure) {
+        if case .identifier(word) = current.kind {
+            _ = advance()
+            return
+        }
+        throw fail(expected: "'\(word)'")
+    }
+
+    mutating func parseFields(_ what: String) throws(Failure) -> [FieldDecl] {
+        try expect(.lBrace, "to open the \(what)")
+        var fields: [FieldDecl] = []
+        while !at(.rBrace) && !atEOF {
+            let name = try expectIdent("a field name")
+            try expect(.colon, "after the field name")
+            let type = try parseType()
+            var isKey = false
+            if eat(.at) {
+                let attr = try expectIdent("an attribute")
+                guard attr.name == "key" else {
+                    diagnostics.error(.expectedToken, "unknown attribute '@\(attr.name)'", at: attr.span,
+                                      help: "the only field attribute is @key")
+                    throw Failure()
+                }
+                isKey = true
+            }
+            fields.append(FieldDecl(name: name, type: type, isKey: isKey))
+            _ = eat(.comma)
+        }
+        try expect(.rBrace, "to close the \(what)")
+        return fields
+    }
+
+    mutating func parseInput() throws(Failure) -> InputDecl {
+        let name = try expectIdent("an input name")
+        return InputDecl(name: name, fields: try parseFields("input's fields"))
+    }
+
+    mutating func parseLookup() throws(Failure) -> LookupDecl {
+        let name = try expectIdent("a lookup name")
+        try expectContextual("from")
+        let (path, span) = try expectString("a file name")
+        try expectContextual("key")
+        let key = try expectIdent("the key field")
+        return LookupDecl(name: name, path: path, pathSpan: span, key: key, fields: try parseFields("lookup's fields"))
+    }
+
+    mutating func parseWindow() throws(Failure) -> WindowDecl {
+        let name = try expectIdent("a window name")
+        try expect(.eq, "after the window name")
+        let aggIdent = try expectIdent("count(), sum(field) or distinct(field)")
+        guard let aggregate = WindowAggregate(rawValue: aggIdent.name) else {
+            diagnostics.error(.expectedToken, "unknown window aggregate '\(aggIdent.name)'", at: aggIdent.span,
+                              help: "use count(), sum(field) or distinct(field)")
+            throw Failure()
+        }
+        try expect(.lParen, "after the aggregate")
+        var field: Ident? = nil
+        if aggregate != .count { field = try expectIdent("the aggregated field") }
+        try expect(.rParen, "after the aggregate's argument")
+        try expectContextual("by")
+        let by = try expectIdent("the field the window is keyed by")
+        try expectContextual("over")
+        guard case .duration(let seconds) = current.kind else { throw fail(expected: "a duration such as 1h") }
+        let overSpan = advance().span
+        return WindowDecl(name: name, aggregate: aggregate, aggregateSpan: aggIdent.span, field: field, by: by,
+                          over: seconds, overSpan: overSpan)
+    }
+
+    mutating func parseOutput() throws(Failure) -> OutputDecl {
+        let name = try expectIdent("an output name")
+        let columns = try parseFields("output's columns")
+        var sortBy: [Ident] = []
+        if case .identifier("sort") = current.kind {
+            _ = advance()
+            try expectContextual("by")
+            repeat { sortBy.append(try expectIdent("a column name")) } while eat(.comma)
+        }
+        return OutputDecl(name: name, columns: columns, sortBy: sortBy)
+    }
+
+    static let clauseKeywords: Set<Keyword> = [.when, .score, .action, .emit, .tags, .severity, .shadow]
+
+    var atClause: Bool {
+        if case .keyword(let k) = current.kind { return Parser.clauseKeywords.contains(k) }
+        return false
+    }
+
+    mutating func parseRule() throws(Failure) -> RuleDecl {
+        let start = tokens[index - 1].span
+        let id = try expectIdent("a rule id")
+        let (description, _) = try expectString("a rule description in quotes")
+        var rule = RuleDecl(id: id, description: description, when: nil, score: nil, action: nil, emits: [],
+                            tags: [], severity: nil, shadow: false, span: start.to(id.span))
+        var seen: Set<Keyword> = []
+        while case .keyword(let k) = current.kind, Parser.clauseKeywords.contains(k) {
+            let clauseToken = advance()
+            if k != .emit && !seen.insert(k).inserted {
+                diagnostics.error(.duplicateClause, "rule \(id.name) has more than one '\(k.rawValue)' clause",
+                                  at: clauseToken.span)
+            }
+            do throws(Failure) {
+                switch k {
+                case .when: rule.when = try parseExpression()
+                case .score: rule.score = try parseExpression()
+                case .action: rule.action = try expectIdent("an action name")
+                case .emit: rule.emits.append(try parseEmit(clauseToken.span))
+                case .tags:
+                    repeat { rule.tags.append(try expectString("a tag in quotes").0) } while eat(.comma)
+                case .severity:
+                    let level = try expectIdent("a severity (low, medium, high, critical)")
+                    if let s = Severity(rawValue: level.name) {
+                        rule.severity = s
+                    } else {
+                        diagnostics.error(.unknownSeverity, "unknown severity '\(level.name)'", at: level.span,
+                                          help: "use low, medium, high or critical")
+                    }
+                case .shadow: rule.shadow = true
+                default: break
+                }
+            } catch {
+                // Skip to the next clause or declaration and keep going.
+                while !atEOF && !atClause && !atDeclaration { _ = advance() }
+            }
+        }
+        rule.span = start.to(Span(Int(start.start), previousEnd))
+        if rule.when == nil && !seen.contains(.when) {
+            diagnostics.error(.ruleWithoutWhen, "rule \(id.name) has no 'when' clause", at: id.span,
+                              help: "add 'when CONDITION'")
+        }
+        if rule.score == nil && rule.action == nil && rule.emits.isEmpty
+            && !seen.contains(.score) && !seen.contains(.action) {
+            diagnostics.error(.ruleDoesNothing, "rule \(id.name) neither scores, acts nor emits", at: id.span,
+                              help: "add 'score N', 'action NAME' or 'emit OUTPUT { … }'")
+        }
+        if !atEOF && !atDeclaration {
+            if case .invalid = current.kind {} else {
+                diagnostics.error(.expectedToken,
+                                  "expected a rule clause (when, score, action, emit, tags, severity, shadow) or a declaration, found \(current.kind)",
+                                  at: current.span)
+            }
+            throw Failure()
+        }
+        return rule
+    }
+
+    mutating func parseEmit(_ start: Span) throws(Failure) -> EmitClause {
+        let output = try expectIdent("an output name")
+        try expect(.lBrace, "to open the emitted columns")
+        var columns: [EmitColumn] = []
+        while !at(.rBrace) && !atEOF {
+            let name = try expectIdent("a column name")
+            var value: ExprID? = nil
+            if eat(.colon) { value = try parseExpression() }
+            columns.append(EmitColumn(name: name, value: value))
+            if !eat(.comma) { break }
+        }
+        try expect(.rBrace, "to close the emitted columns")
+        return EmitClause(output: output, columns: columns, span: start.to(Span(previousEnd, previousEnd)))
+    }
+
+    mutating func parseDecide() throws(Failure) -> DecideDecl {
+        let start = tokens[index - 1].span
+        var entries: [DecideEntry] = []
+        inDecide = true
+        defer { inDecide = false }
+        while true {
+            let action = try expectIdent("an action name")
+            if eat(.when) {
+                entries.append(DecideEntry(action: action, condition: try parseExpression()))
+                if atEOF || atDeclaration {
+                    diagnostics.error(.decideWithoutDefault, "'decide' must end with a default action",
+                                      at: Span(previousEnd, previousEnd), help: "add a last line with a bare action, e.g. 'allow'")
+                    break
+                }
+            } else {
+                entries.append(DecideEntry(action: action, condition: nil))
+                break
+            }
+        }
+        return DecideDecl(entries: entries, span: start.to(Span(previousEnd, previousEnd)))
+    }
+
+    // MARK: Types
+
+    mutating func parseType() throws(Failure) -> TypeSyntax {
+        var type: TypeSyntax
+        if eat(.list) {
+            let start = tokens[index - 1].span
+            try expect(.lt, "after 'list'")
+            let element = try parseType()
+            try expect(.gt, "to close the list type")
+            type = .generic(Ident(name: "list", span: start), [element], start.to(Span(previousEnd, previousEnd)))
+        } else {
+            let name = try expectIdent("a type")
+            if name.name == "enum" {
+                try expect(.lParen, "after 'enum'")
+                var members: [Ident] = []
+                repeat { members.append(try expectIdent("an enum member")) } while eat(.comma)
+                try expect(.rParen, "to close the enum")
+                type = .enumeration(members, name.span.to(Span(previousEnd, previousEnd)))
+            } else if at(.lt) {
+                _ = advance()
+                var args: [TypeSyntax] = []
+                repeat { args.append(try parseType()) } while eat(.comma)
+                try expect(.gt, "to close the type arguments")
+                type = .generic(name, args, name.span.to(Span(previousEnd, previousEnd)))
+            } else {
+                type = .named(name)
+            }
+        }
+        while at(.question) {
+            _ = advance()
+            type = .optional(type, type.span.to(Span(previousEnd, previousEnd)))
+        }
+        return type
+    }
+}
