@@ -23,8 +23,9 @@ let package = Package(
                 "WardenLang", "WardenEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "WardenLangTests", dependencies: ["WardenLang"]),
-        .testTarget(name: "WardenEngineTests", dependencies: ["WardenEngine", "WardenLang"]),
+        // Golden files and conformance cases are read from the source tree (#filePath), as data.
+        .testTarget(name: "WardenLangTests", dependencies: ["WardenLang", "WardenEngine"], exclude: ["golden"]),
+        .testTarget(name: "WardenEngineTests", dependencies: ["WardenEngine", "WardenLang"], exclude: ["Conformance"]),
         .testTarget(name: "WardenCLITests", dependencies: ["warden"]),
     ]
 )

@@ -1,0 +1,381 @@
+import WardenLang
+
+/// Compiles a checked pack to a `Program`: fields resolved to slots, constants folded,
+/// `in` over constant lists turned into hash-set probes, regexes compiled once, every
+/// expression flattened into register instructions with short-circuit jumps.
+struct Compiler {
+    let pack: CheckedPack
+    let zone: Zone
+    let fold: Bool
+    var program = Program()
+    var diagnostics = DiagnosticBag()
+    var reference: ReferenceEvaluator
+    var patternIndex: [String: Int] = [:]
+    var zoneIndex: [String: Int] = [:]
+    var setIndex: [ExprID: Int32] = [:]
+    var constIndex: [ExactKey: Int32] = [:]
+
+    struct Failed: Error {}
+
+    init(pack: CheckedPack, params: [Value], lists: [[String]], zone: Zone, fold: Bool) {
+        self.pack = pack
+        self.zone = zone
+        self.fold = fold
+        self.reference = ReferenceEvaluator(pack: pack, params: params, lists: lists, zone: zone)
+        program.zone = zone
+        program.zones = [zone]
+        zoneIndex[zone.identifier] = 0
+    }
+
+    static func compile(_ pack: CheckedPack, params: [Value], lists: [[String]], zone: Zone,
+                        fold: Bool = true) -> (Program?, [Diagnostic]) {
+        var c = Compiler(pack: pack, params: params, lists: lists, zone: zone, fold: fold)
+        c.run(params: params)
+        return (c.diagnostics.hasErrors ? nil : c.program, c.diagnostics.sorted)
+    }
+
+    mutating func run(params: [Value]) {
+        program.packageName = pack.packageName
+        program.version = pack.version
+        program.inputName = pack.inputName
+        program.fields = pack.fields.map { Program.Field(name: $0.name, type: $0.type, isKey: $0.isKey) }
+        program.keyField = pack.keyField
+        program.outputs = pack.outputs.map { ($0.name, $0.columns, $0.sortBy) }
+        program.actions = pack.actions
+        program.onError = pack.onError
+        program.params = pack.params.indices.map { (pack.params[$0].name, pack.params[$0].type, params[$0]) }
+        for w in pack.windows {
+            diagnostics.error(.missingRuntime,
+                              "window '\(w.name)' needs the real-time state store, which this command does not provide",
+                              at: w.span, help: "windows run in the real-time engine; 'warden check' accepts them")
+        }
+        for l in pack.lookups {
+            diagnostics.error(.missingRuntime, "lookup '\(l.name)' needs its table, which this command does not load",
+                              at: l.span, help: "lookups run in sweeps with --lookup \(l.name)=FILE")
+        }
+        if diagnostics.hasErrors { return }
+
+        // Lets first (their blocks are entered on demand), then rules, then decide.
+        for l in pack.lets {
+            program.lets.append(Program.Let(name: l.name, type: l.type, block: Block(start: 0), resultRegister: register()))
+        }
+        for (i, l) in pack.lets.enumerated() {
+            program.lets[i].block = block(l.value)
+        }
+        for rule in pack.rules {
+            let condition = block(rule.when)
+            let score = rule.score.map { block($0) }
+            let emits = rule.emits.map { e in (output: e.output, values: e.values.map { block($0) }) }
+            let reads: [(name: String, source: Program.Read, type: ValueType)] = rule.reads.compactMap { r in
+                switch r {
+                case .field(let f): return (pack.fields[f].name, .field(f), pack.fields[f].type)
+                case .let(let l): return (pack.lets[l].name, .let(l), pack.lets[l].type)
+                default: return nil
+                }
+            }
+            program.rules.append(Program.Rule(
+                id: rule.id, description: rule.description, condition: condition, score: score, action: rule.action,
+                emits: emits, tags: rule.tags, severity: rule.severity, shadow: rule.shadow, reads: reads))
+        }
+        program.decide = pack.decide.map { ($0.action, $0.condition.map { block($0) }) }
+    }
+
+    /// Compiles an expression as a block ending in `ret`.
+    mutating func block(_ id: ExprID) -> Block {
+        let start = Int32(program.code.count)
+        do {
+            let r = try emit(id)
+            append(.ret, r)
+        } catch {
+            append(.ret, 0)
+        }
+        return Block(start: start)
+    }
+
+    // MARK: Emission helpers
+
+    mutating func append(_ op: Opcode, _ a: Int32 = 0, _ b: Int32 = 0, _ c: Int32 = 0) {
+        program.code.append(Instruction(op, a, b, c))
+    }
+
+    mutating func register() -> Int32 {
+        program.registerCount += 1
+        return Int32(program.registerCount - 1)
+    }
+
+    /// Emits `op dst, b, c` into a new register.
+    mutating func op(_ op: Opcode, _ b: Int32, _ c: Int32 = 0) -> Int32 {
+        let dst = register()
+        append(op, dst, b, c)
+        return dst
+    }
+
+    mutating func constant(_ v: Value) -> Int32 {
+        if let i = constIndex[ExactKey(v)], program.constants[Int(i)] == v { return i }
+        program.constants.append(v)
+        let i = Int32(program.constants.count - 1)
+        constIndex[ExactKey(v)] = i
+        return i
+    }
+
+    mutating func loadConstant(_ v: Value) -> Int32 { op(.loadConst, constant(v)) }
+
+    /// Patches the jump at `at` to land on the next instruction.
+    mutating func patch(_ at: Int, operand: WritableKeyPath<Instruction, Int32>) {
+        program.code[at][keyPath: operand] = Int32(program.code.count)
+    }
+
+    func type(_ id: ExprID) -> ValueType { pack.types[Int(id)] }
+    func span(_ id: ExprID) -> Span { pack.syntax[id].span }
+
+    /// Evaluates a constant expression now; a failure is a compile error at its span.
+    mutating func constantValue(_ id: ExprID) throws(Failed) -> Value {
+        do throws(EvalError) {
+            return try reference.value(id)
+        } catch {
+            diagnostics.error(.constantArithmetic, "this constant expression fails: \(error.message)", at: span(id),
+                              label: "\(error.code.rawValue)")
+            throw Failed()
+        }
+    }
+
+    /// Emits `id` and converts an int result to decimal when `promote` is set.
+    mutating func emit(_ id: ExprID, promote: Bool) throws(Failed) -> Int32 {
+        let r = try emit(id)
+        return promote && type(id).unwrapped == .int ? op(.intToMoney, r) : r
+    }
+
+    // MARK: Expressions
+
+    mutating func emit(_ id: ExprID) throws(Failed) -> Int32 {
+        let t = type(id)
+        if fold && pack.constant[Int(id)] && !isContainer(t) {
+            return loadConstant(try constantValue(id))
+        }
+        switch pack.syntax[id].kind {
+        case .int, .decimal, .string, .bool, .date, .duration, .regex:
+            return loadConstant(try constantValue(id))
+        case .error, .range:
+            throw Failed()
+        case .name, .member:
+            switch pack.resolutions[id] {
+            case .field(let i)?: return op(.loadField, Int32(i))
+            case .let(let i)?: return op(.loadLet, Int32(i))
+            default: return loadConstant(try constantValue(id))
+            }
+        case .index(let base, let key):
+            let table = try mapTable(base)
+            let k = try emit(key, promote: keyIsDecimal(base))
+            return op(.mapGet, k, table)
+        case .call(_, let args): return try emitCall(id, args)
+        case .unary(.not, let e): return op(.not, try emit(e))
+        case .unary(.negate, let e):
+            return op(t == .decimal ? .negMoney : .negInt, try emit(e))
+        case .isNull(let e, let negated):
+            return op(.isNull, try emit(e), negated ? 1 : 0)
+        case .list, .map:
+            diagnostics.error(.notConstant, "a list or map literal with non-constant elements can only be the right side of 'in'",
+                              at: span(id))
+            throw Failed()
+        case .totalScore: return op(.totalScore, 0)
+        case .requestedAction:
+            guard case .requestedAction(let a)? = pack.resolutions[id] else { throw Failed() }
+            return op(.requestedAction, Int32(a))
+        case .binary(let bop, let l, let r): return try emitBinary(id, bop, l, r)
+        }
+    }
+
+    func isContainer(_ t: ValueType) -> Bool {
+        switch t {
+        case .list, .map, .emptyList, .range: return true
+        default: return false
+        }
+    }
+
+    func keyIsDecimal(_ base: ExprID) -> Bool {
+        if case .map(.decimal, _) = type(base) { return true }
+        return false
+    }
+
+    /// The map table for a constant map expression.
+    mutating func mapTable(_ base: ExprID) throws(Failed) -> Int32 {
+        guard pack.constant[Int(base)], case .list(let flat) = try constantValue(base) else {
+            diagnostics.error(.notConstant, "only constant maps can be indexed here", at: span(base))
+            throw Failed()
+        }
+        var table: [ExactKey: Value] = [:]
+        var i = 0
+        while i + 1 < flat.count {
+            if table[ExactKey(flat[i])] == nil { table[ExactKey(flat[i])] = flat[i + 1] }
+            i += 2
+        }
+        program.maps.append(table)
+        return Int32(program.maps.count - 1)
+    }
+
+    mutating func emitBinary(_ id: ExprID, _ bop: BinaryOp, _ l: ExprID, _ r: ExprID) throws(Failed) -> Int32 {
+        let lt = type(l).unwrapped, rt = type(r).unwrapped
+        let promote = (lt == .decimal) != (rt == .decimal) && lt.isNumeric && rt.isNumeric
+        switch bop {
+        case .and, .or, .coalesce:
+            let dst = register()
+            append(.move, dst, try emit(l))
+            let jump = program.code.count
+            append(bop == .and ? .jumpIfFalse : bop == .or ? .jumpIfTrue : .jumpIfNotNull, dst, 0)
+            append(.move, dst, try emit(r, promote: bop == .coalesce && type(id).unwrapped == .decimal))
+            patch(jump, operand: \.b)
+            return dst
+        case .eq, .ne:
+            let a = try emit(l, promote: promote), b = try emit(r, promote: promote)
+            return op(bop == .eq ? .equal : .notEqual, a, b)
+        case .lt, .le, .gt, .ge:
+            let a = try emit(l, promote: promote), b = try emit(r, promote: promote)
+            let kind = promote ? ValueType.decimal : lt
+            let (less, lessEqual): (Opcode, Opcode) =
+                kind == .decimal ? (.lessMoney, .lessEqualMoney)
+                : kind == .string ? (.lessString, .lessEqualString) : (.lessInt, .lessEqualInt)
+            switch bop {
+            case .lt: return op(less, a, b)
+            case .le: return op(lessEqual, a, b)
+            case .gt: return op(less, b, a)
+            default: return op(lessEqual, b, a)
+            }
+        case .in, .notIn:
+            let found = try emitIn(l, r)
+            return bop == .in ? found : op(.not, found)
+        case .matches:
+            guard case .string(let pattern) = try constantValue(r) else { throw Failed() }
+            let p = try patternNumber(pattern, at: r)
+            return op(.matches, try emit(l), p)
+        case .add, .sub, .mul, .div, .mod:
+            let a = try emit(l, promote: promote), b = try emit(r, promote: promote)
+            let result = type(id)
+            let code: Opcode
+            switch (bop, result, lt) {
+            case (.add, .string, _): code = .concat
+            case (.add, .date, _): code = .addDays
+            case (.sub, .date, _): code = .subDays
+            case (_, .decimal, _):
+                code = [BinaryOp.add: Opcode.addMoney, .sub: .subMoney, .mul: .mulMoney, .div: .divMoney][bop]!
+            default:
+                code = [BinaryOp.add: Opcode.addInt, .sub: .subInt, .mul: .mulInt, .div: .divInt, .mod: .modInt][bop]!
+            }
+            let dst = register()
+            append(code, dst, a, b)
+            return dst
+        }
+    }
+
+    mutating func emitIn(_ l: ExprID, _ r: ExprID) throws(Failed) -> Int32 {
+        let rt = type(r)
+        switch pack.syntax[r].kind {
+        case .range(let lo, let hi):
+            let decimal = type(l).unwrapped == .decimal || type(lo).unwrapped == .decimal || type(hi).unwrapped == .decimal
+            let x = try emit(l, promote: decimal)
+            let a = try emit(lo, promote: decimal), b = try emit(hi, promote: decimal)
+            let lessEqual: Opcode = decimal ? .lessEqualMoney : type(l).unwrapped == .string ? .lessEqualString : .lessEqualInt
+            let dst = op(lessEqual, a, x)
+            let jump = program.code.count
+            append(.jumpIfFalse, dst, 0)
+            append(lessEqual, dst, x, b)
+            patch(jump, operand: \.b)
+            return dst
+        case .list(let items) where !pack.constant[Int(r)]:
+            // `x in [a, b]` with non-constant elements: a chain of equality tests.
+            let promote = rt == .list(.decimal)
+            let x = try emit(l, promote: promote)
+            let dst = loadConstant(.bool(false))
+            var jumps: [Int] = []
+            for item in items {
+                append(.equal, dst, x, try emit(item, promote: promote))
+                jumps.append(program.code.count)
+                append(.jumpIfTrue, dst, 0)
+            }
+            for j in jumps { patch(j, operand: \.b) }
+            return dst
+        default:
+            break
+        }
+        if case .map(let k, _) = rt {
+            let table = try mapTable(r)
+            return op(.inMap, try emit(l, promote: k == .decimal), table)
+        }
+        if pack.constant[Int(r)] || { if case .list? = pack.resolutions[r] { return true }; return false }() {
+            let promote = rt == .list(.decimal)
+            let set = try setTable(r)
+            return op(.inSet, try emit(l, promote: promote), set)
+        }
+        // A list-valued field.
+        return op(.inList, try emit(l, promote: rt == .list(.decimal)), try emit(r))
+    }
+
+    mutating func setTable(_ r: ExprID) throws(Failed) -> Int32 {
+        if let i = setIndex[r] { return i }
+        guard case .list(let items) = try constantValue(r) else { throw Failed() }
+        program.sets.append(Set(items.map { ExactKey($0) }))
+        let i = Int32(program.sets.count - 1)
+        setIndex[r] = i
+        return i
+    }
+
+    mutating func patternNumber(_ pattern: String, at id: ExprID) throws(Failed) -> Int32 {
+        if let i = patternIndex[pattern] { return Int32(i) }
+        do throws(Pattern.CompileError) {
+            program.patterns.append(try Pattern(pattern))
+        } catch {
+            // Point at the offending character when the pattern is a literal.
+            let s = span(id)
+            var at = s
+            if case .regex = pack.syntax[id].kind {
+                let offset = Int(s.start) + 1 + error.offset
+                at = Span(min(offset, Int(s.end) - 1), min(offset + 1, Int(s.end)))
+            }
+            diagnostics.error(.invalidRegex, "invalid regular expression: \(error.message)", at: at,
+                              help: "PCRE2 syntax; escape special characters with \\")
+            throw Failed()
+        }
+        patternIndex[pattern] = program.patterns.count - 1
+        return Int32(program.patterns.count - 1)
+    }
+
+    mutating func emitCall(_ id: ExprID, _ args: [ExprID]) throws(Failed) -> Int32 {
+        guard case .function(let fn)? = pack.resolutions[id] else { throw Failed() }
+        switch fn {
+        case .hit:
+            guard case .hitRule(let rule)? = pack.resolutions[args[0]] else { throw Failed() }
+            return op(.hitRule, Int32(rule))
+        case .tagged:
+            guard case .string(let tag) = try constantValue(args[0]) else { throw Failed() }
+            program.strings.append(tag)
+            return op(.tagged, Int32(program.strings.count - 1))
+        default: break
+        }
+        // Arguments go to consecutive registers (the VM reads r[c] and r[c+1]).
+        var values: [Int32] = []
+        for a in args.prefix(fn == .hour ? 1 : 2) {
+            var r = try emit(a, promote: (fn == .min || fn == .max) && type(id) == .decimal)
+            if (fn == .daysBetween || fn == .weekday) && type(a) == .timestamp { r = op(.timestampToDate, r) }
+            values.append(r)
+        }
+        var zoneNumber = 0
+        if fn == .hour, args.count == 2 {
+            guard case .string(let name) = try constantValue(args[1]) else { throw Failed() }
+            if let i = zoneIndex[name] {
+                zoneNumber = i
+            } else if let z = Zone(identifier: name) {
+                program.zones.append(z)
+                zoneNumber = program.zones.count - 1
+                zoneIndex[name] = zoneNumber
+            } else {
+                diagnostics.error(.unknownZone, "unknown time zone '\(name)'", at: span(args[1]),
+                                  help: "use an IANA name such as \"Asia/Shanghai\" or \"UTC\"")
+                throw Failed()
+            }
+        }
+        let base = register()
+        append(.move, base, values[0])
+        if values.count > 1 { append(.move, register(), values[1]) }
+        program.calls.append(CallSite(fn: fn, zone: zoneNumber))
+        return op(.call, Int32(program.calls.count - 1), base)
+    }
+}

@@ -1,0 +1,47 @@
+/// What evaluating one record produced. Indices refer to the `Program` (rules, actions,
+/// outputs); `CompiledPack` renders them with names.
+public struct Decision: Sendable, Equatable {
+    /// Index into the program's actions; -1 when the pack has no `decide` (the action is `allow`).
+    public var action: Int = -1
+    /// Total score of the non-shadow hits.
+    public var score: Int64 = 0
+    /// Rules that hit, in pack order, shadow rules included.
+    public var hits: [Hit] = []
+    /// Rows for outputs, from non-shadow hits, in pack order.
+    public var emits: [Emission] = []
+    /// Rules (or decide entries, as negative indices −1 − entry) whose evaluation failed.
+    public var errors: [RuleError] = []
+
+    public init() {}
+}
+
+public struct Hit: Sendable, Equatable {
+    public var rule: Int
+    public var score: Int64
+    public var shadow: Bool
+    /// With explain: the fields and lets the condition read, rendered as JSON values.
+    public var explanation: [(name: String, json: String)] = []
+
+    public init(rule: Int, score: Int64, shadow: Bool) {
+        self.rule = rule
+        self.score = score
+        self.shadow = shadow
+    }
+
+    public static func == (a: Hit, b: Hit) -> Bool {
+        a.rule == b.rule && a.score == b.score && a.shadow == b.shadow
+            && a.explanation.map(\.name) == b.explanation.map(\.name)
+            && a.explanation.map(\.json) == b.explanation.map(\.json)
+    }
+}
+
+public struct Emission: Sendable, Equatable {
+    public var output: Int
+    /// One value per output column, in column order.
+    public var values: [Value]
+}
+
+public struct RuleError: Sendable, Equatable {
+    public var rule: Int
+    public var error: EvalError
+}

@@ -1,0 +1,73 @@
+import Foundation
+import WardenLang
+
+/// Evaluates JSON Lines: one record per line in, one decision per line out, in order.
+/// A line that is not a valid record yields an error object for that line and the run goes on.
+public struct JSONLinesRunner {
+    public let pack: CompiledPack
+    public let explain: Bool
+    public private(set) var lines = 0
+    public private(set) var decisions = 0
+    public private(set) var rejected = 0
+    public private(set) var actionCounts: [String: Int] = [:]
+    let evaluator: Evaluator
+
+    public init(pack: CompiledPack, explain: Bool) {
+        self.pack = pack
+        self.explain = explain
+        self.evaluator = pack.makeEvaluator()
+    }
+
+    /// Processes one input line (without its newline) and appends the output line (with its
+    /// newline) to `out`. Blank lines are skipped.
+    public mutating func process(line: Substring, into out: inout JSONWriter) {
+        lines += 1
+        if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { return }
+        do throws(RecordError) {
+            let record = try pack.decodeRecord(json: String(line))
+            let d = evaluator.evaluate(record, explain: explain)
+            decisions += 1
+            actionCounts[pack.actionName(d), default: 0] += 1
+            pack.writeDecision(d, record: record, line: lines, into: &out)
+        } catch {
+            rejected += 1
+            out.writeRaw("{\"line\":\(lines),\"error\":{")
+            if let f = error.field {
+                out.writeRaw("\"field\":")
+                out.writeString(f)
+                out.writeRaw(",")
+            }
+            out.writeRaw("\"reason\":")
+            out.writeString(error.reason)
+            out.writeRaw("}}")
+        }
+        out.writeRaw("\n")
+    }
+
+    /// Streams `input` to `output` in chunks; memory stays flat whatever the input size.
+    public mutating func run(input: FileHandle, output: FileHandle) throws {
+        var pending: [UInt8] = []
+        var out = JSONWriter()
+        out.bytes.reserveCapacity(1 << 16)
+        func flush() {
+            if !out.bytes.isEmpty {
+                output.write(Data(out.bytes))
+                out.bytes.removeAll(keepingCapacity: true)
+            }
+        }
+        while true {
+            let chunk = input.readData(ofLength: 1 << 16)
+            if chunk.isEmpty { break }
+            pending.append(contentsOf: chunk)
+            var start = 0
+            while let nl = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                process(line: Substring(decoding: pending[start..<nl], as: UTF8.self), into: &out)
+                start = nl + 1
+                if out.bytes.count > 1 << 16 { flush() }
+            }
+            pending.removeFirst(start)
+        }
+        if !pending.isEmpty { process(line: Substring(decoding: pending, as: UTF8.self), into: &out) }
+        flush()
+    }
+}
