@@ -80,6 +80,8 @@ public enum Opcode: UInt8, Sendable, Hashable {
     case matches
     /// r[a] = builtin calls[b] applied to r[c] (and r[c+1] for two-argument builtins)
     case call
+    /// r[a] = a list of the c registers starting at r[b]
+    case makeList
     /// r[a] = the decision's total score (decide only)
     case totalScore
     /// r[a] = some non-shadow hit requested action b (decide only)

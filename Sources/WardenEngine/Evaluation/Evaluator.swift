@@ -210,6 +210,7 @@ public final class Evaluator {
                 let base = Int(i.c)
                 let second = base + 1 < registers.count ? registers[base + 1] : .null
                 registers[a] = try Ops.call(site.fn, registers[base], second, zone: program.zones[site.zone])
+            case .makeList: registers[a] = .list(Array(registers[Int(i.b)..<Int(i.b + i.c)]))
             case .totalScore: registers[a] = .int(totalScore)
             case .requestedAction: registers[a] = .bool(requestedActions[Int(i.b)])
             case .hitRule: registers[a] = .bool(hitFlags[Int(i.b)])

@@ -115,7 +115,7 @@ extension Parser {
         while true {
             if at(.dot) {
                 _ = advance()
-                let name = try expectIdent("a field name after '.'")
+                let name = try expectIdent("a field name after '.'", allowKeywords: true)
                 e = pack.add(.member(base: e, name: name.name), pack[e].span.to(name.span))
             } else if at(.lBracket) {
                 _ = advance()
@@ -153,6 +153,10 @@ extension Parser {
                 diagnostics.error(.decideOnly, "'action(…)' is only available inside 'decide'", at: t.span)
             }
             return pack.add(.requestedAction(name.name), t.span.to(Span(previousEnd, previousEnd)))
+        case .keyword(let k) where Parser.softKeywords.contains(k):
+            // A field named like a declaration keyword (`tags`): only a name can start here.
+            _ = advance()
+            return pack.add(.name(k.rawValue), t.span)
         case .identifier(let name):
             _ = advance()
             if at(.lParen) {

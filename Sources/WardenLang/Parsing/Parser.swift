@@ -73,10 +73,21 @@ public struct Parser {
         guard eat(k) else { throw fail(expected: "'\(k.rawValue)' \(context)") }
     }
 
-    mutating func expectIdent(_ what: String) throws(Failure) -> Ident {
+    /// Reserved words that mean nothing inside an expression or a field list, so they can
+    /// still name fields and columns (`tags`, `version`, `output`, …).
+    static let softKeywords: Set<Keyword> = [
+        .package, .version, .zone, .on_error, .input, .param, .const, .list, .lookup, .window, .let, .rule, .when,
+        .emit, .tags, .severity, .shadow, .decide, .output,
+    ]
+
+    mutating func expectIdent(_ what: String, allowKeywords: Bool = false) throws(Failure) -> Ident {
         if case .identifier(let name) = current.kind {
             let t = advance()
             return Ident(name: name, span: t.span)
+        }
+        if allowKeywords, case .keyword(let k) = current.kind, Parser.softKeywords.contains(k) || k == .score || k == .action {
+            let t = advance()
+            return Ident(name: k.rawValue, span: t.span)
         }
         if case .keyword(let k) = current.kind {
             let t = current
@@ -201,7 +212,7 @@ public struct Parser {
         try expect(.lBrace, "to open the \(what)")
         var fields: [FieldDecl] = []
         while !at(.rBrace) && !atEOF {
-            let name = try expectIdent("a field name")
+            let name = try expectIdent("a field name", allowKeywords: true)
             try expect(.colon, "after the field name")
             let type = try parseType()
             var isKey = false
@@ -339,7 +350,7 @@ public struct Parser {
         try expect(.lBrace, "to open the emitted columns")
         var columns: [EmitColumn] = []
         while !at(.rBrace) && !atEOF {
-            let name = try expectIdent("a column name")
+            let name = try expectIdent("a column name", allowKeywords: true)
             var value: ExprID? = nil
             if eat(.colon) { value = try parseExpression() }
             columns.append(EmitColumn(name: name, value: value))

@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+import WardenEngine
+import WardenLang
+
+/// The conformance suite: expression cases as data (`Conformance/*.cases`), each run through
+/// the reference tree-walker and the compiled VM (with and without constant folding). All
+/// three must give the expected value or error.
+@Suite struct ConformanceTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let file: String
+        let line: Int
+        let expression: String
+        let with: String?
+        let expected: String
+        var testDescription: String { "\(file):\(line) \(expression)" }
+    }
+
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Conformance")
+
+    static let prelude = """
+        package conformance
+        zone "Asia/Shanghai"
+        input event {
+          i: int
+          j: int
+          n: int?
+          d: decimal
+          dn: decimal?
+          s: string
+          sn: string?
+          e: string
+          b: bool
+          bn: bool?
+          day: date
+          ts: timestamp
+          tsn: timestamp?
+          dur: duration
+          ch: enum(alipay, wechat, unionpay)
+          tags: list<string>
+          nums: list<int>
+        }
+        const fruits = ["apple", "banana"]
+        const reasons: map<string, string> = {"注销": "DEREGISTERED", "吊销": "REVOKED"}
+        list blocked from "lists/blocked.txt"
+        param limit: decimal = 100.00
+
+        """
+
+    static let defaults = """
+        {"i": 7, "j": -3, "n": null, "d": "10.50", "dn": null, "s": "Hello, 世界", "sn": null, "e": "",
+         "b": true, "bn": null, "day": "2022-12-31", "ts": "2024-03-01 02:10:00", "tsn": null, "dur": 3600,
+         "ch": "wechat", "tags": ["vip", "new"], "nums": [1, 2, 3]}
+        """
+
+    static let cases: [Case] = {
+        var out: [Case] = []
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasSuffix(".cases") }.sorted()
+        for file in files {
+            let text = (try? String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)) ?? ""
+            var expression: (String, Int)? = nil
+            var with: String? = nil
+            for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let line = String(raw)
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+                if !line.hasPrefix(" ") && !line.hasPrefix("\t") {
+                    expression = (line, n + 1)
+                    with = nil
+                } else if trimmed.hasPrefix("with ") {
+                    with = String(trimmed.dropFirst(5))
+                } else if trimmed.hasPrefix("=>"), let (e, l) = expression {
+                    out.append(Case(file: file, line: l, expression: e, with: with,
+                                    expected: trimmed.dropFirst(2).trimmingCharacters(in: .whitespaces)))
+                    expression = nil
+                }
+            }
+        }
+        return out
+    }()
+
+    @Test func suiteIsLarge() {
+        #expect(Self.cases.count >= 150)
+    }
+
+    static func load(_ c: Case, fold: Bool) -> Swift.Result<CompiledPack, PackError> {
+        let source = Source(path: "conformance", text: prelude + "let result = " + c.expression + "\n")
+        do throws(PackError) {
+            return .success(try CompiledPack.compile(source: source, fold: fold) { file in
+                try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+            })
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    static func record(_ c: Case, _ pack: CompiledPack) throws -> Record {
+        var json = try JSONParser.parse(defaults)
+        if let w = c.with, case .object(var members) = json, case .object(let overrides) = try JSONParser.parse(w) {
+            for (k, v) in overrides {
+                if let i = members.firstIndex(where: { $0.key == k }) { members[i].value = v } else { members.append((k, v)) }
+            }
+            json = .object(members)
+        }
+        return try pack.decodeRecord(json)
+    }
+
+    /// The outcome rendered as the case format writes it: a canonical value or `error CODE`.
+    static func outcome(_ c: Case, fold: Bool, reference: Bool) throws -> String {
+        let pack: CompiledPack
+        switch load(c, fold: fold) {
+        case .failure(let e):
+            let errors = e.diagnostics.filter { $0.severity == .error }
+            // A constant expression that fails at compile time reports the runtime code as its label.
+            if let first = errors.first, first.code == .constantArithmetic, let label = first.label {
+                return "error E0418 \(label)"
+            }
+            return "error " + errors.map(\.code.rawValue).joined(separator: " ")
+        case .success(let p): pack = p
+        }
+        let letIndex = pack.program.lets.firstIndex { $0.name == "result" }!
+        let type = pack.checked.lets[letIndex].type
+        let record = try record(c, pack)
+        do throws(EvalError) {
+            let v = reference ? try pack.makeReferenceEvaluator().evaluateLet("result", record: pack.namedRecord(record))
+                              : try pack.makeEvaluator().evaluateLet(letIndex, record: record)
+            return ValueText.canonical(v, type, zone: pack.program.zone)
+        } catch {
+            return "error \(error.code.rawValue)"
+        }
+    }
+
+    /// An expected `E0418` (a constant expression that fails when folded) is, without
+    /// folding, the runtime error the folded run names.
+    static func matches(_ outcome: String, _ expected: String, folded: Bool = true) -> Bool {
+        if expected == "error E0418" && !folded { return outcome.hasPrefix("error R01") }
+        if expected.hasPrefix("error ") && outcome.hasPrefix("error ") {
+            return outcome.dropFirst(6).split(separator: " ").contains(Substring(expected.dropFirst(6)))
+        }
+        return outcome == expected
+    }
+
+    @Test(arguments: cases)
+    func conformance(_ c: Case) throws {
+        let reference = try Self.outcome(c, fold: true, reference: true)
+        let compiled = try Self.outcome(c, fold: true, reference: false)
+        let unfolded = try Self.outcome(c, fold: false, reference: false)
+        #expect(Self.matches(reference, c.expected), "reference evaluator: got \(reference), expected \(c.expected)")
+        #expect(Self.matches(compiled, c.expected), "compiled VM: got \(compiled), expected \(c.expected)")
+        #expect(Self.matches(unfolded, c.expected, folded: false), "compiled VM without folding: got \(unfolded), expected \(c.expected)")
+    }
+}
