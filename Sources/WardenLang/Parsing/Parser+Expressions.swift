@@ -138,21 +138,20 @@ extension Parser {
         case .duration(let s): _ = advance(); return pack.add(.duration(seconds: s), t.span)
         case .keyword(.true): _ = advance(); return pack.add(.bool(true), t.span)
         case .keyword(.false): _ = advance(); return pack.add(.bool(false), t.span)
-        case .keyword(.score):
+        case .keyword(.score) where inDecide:
             _ = advance()
-            if !inDecide {
-                diagnostics.error(.decideOnly, "'score' is only available inside 'decide'", at: t.span)
-            }
             return pack.add(.totalScore, t.span)
-        case .keyword(.action):
+        case .keyword(.action) where inDecide:
             _ = advance()
             try expect(.lParen, "after 'action'")
             let name = try expectIdent("an action name")
             try expect(.rParen, "to close 'action('")
-            if !inDecide {
-                diagnostics.error(.decideOnly, "'action(…)' is only available inside 'decide'", at: t.span)
-            }
             return pack.add(.requestedAction(name.name), t.span.to(Span(previousEnd, previousEnd)))
+        case .keyword(.score), .keyword(.action):
+            // Outside decide these start a rule clause: the expression before them is missing.
+            diagnostics.error(.expectedExpression, "expected an expression, found \(t.kind)", at: t.span,
+                              help: "'score' and 'action(…)' as values exist only inside 'decide'")
+            throw Failure()
         case .keyword(let k) where Parser.softKeywords.contains(k):
             // A field named like a declaration keyword (`tags`): only a name can start here.
             _ = advance()
