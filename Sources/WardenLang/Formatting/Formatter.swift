@@ -124,11 +124,9 @@ public struct Formatter {
             out += "}"
             endLine(covering: Span(Int(span.end) - 1, Int(span.end)))
         case .param(let p):
-            out += "param \(p.name.name): \(type(p.type)) = \(expr(p.value))"
-            endLine(covering: span)
+            valueDeclaration("param \(p.name.name): \(type(p.type)) = ", p.value, span)
         case .const(let c):
-            out += "const \(c.name.name)\(c.type.map { ": " + type($0) } ?? "") = \(expr(c.value))"
-            endLine(covering: span)
+            valueDeclaration("const \(c.name.name)\(c.type.map { ": " + type($0) } ?? "") = ", c.value, span)
         case .list(let l):
             out += "list \(l.name.name) from \(Formatter.quote(l.path))"
             endLine(covering: span)
@@ -169,6 +167,44 @@ public struct Formatter {
                 }
             }
         }
+    }
+
+    /// `head value`: on one line, or, for a list or map literal that is too long or carries
+    /// comments, one element per line so each element keeps its comments.
+    mutating func valueDeclaration(_ head: String, _ value: ExprID, _ span: Span) {
+        let flat = head + expr(value)
+        let valueSpan = syntax[value].span
+        let hasComments = (comments + trailing).contains { valueSpan.start < $0.span.start && $0.span.start < valueSpan.end }
+        var elements: [(ExprID, String)] = []
+        var close = ""
+        switch syntax[value].kind {
+        case .list(let items):
+            elements = items.map { ($0, expr($0)) }
+            close = "]"
+        case .map(let entries):
+            elements = entries.map { ($0.key, expr($0.key) + ": " + expr($0.value)) }
+            close = "}"
+        default: break
+        }
+        guard !elements.isEmpty, hasComments || flat.count > Formatter.lineWidth else {
+            out += flat
+            endLine(covering: span)
+            return
+        }
+        out += head + (close == "]" ? "[" : "{")
+        endLine(covering: Span(Int(span.start), Int(valueSpan.start) + 1))
+        for (id, text) in elements {
+            leadingComments(before: syntax[id].span.start, indent: "  ")
+            out += "  " + text + ","
+            var end = syntax[id].span
+            if case .map(let entries) = syntax[value].kind, let e = entries.first(where: { $0.key == id }) {
+                end = end.to(syntax[e.value].span)
+            }
+            endLine(covering: end)
+        }
+        leadingComments(before: valueSpan.end, indent: "  ")
+        out += close
+        endLine(covering: Span(Int(valueSpan.end) - 1, Int(valueSpan.end)))
     }
 
     mutating func fields(_ fields: [FieldDecl], end: UInt32) {
