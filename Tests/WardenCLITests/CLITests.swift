@@ -80,8 +80,8 @@ import Testing
         #expect(r.stderr.contains("error[E0301]: unknown name 'amout'"))
         #expect(r.stderr.contains("--> broken.rules:10:8"))
         #expect(r.stderr.contains("help: did you mean 'amount'?"))
-        #expect(r.stderr.contains("error[E0202]: expected an expression, found 'score'"))
-        #expect(r.stderr.contains("--> broken.rules:14:3"))
+        #expect(r.stderr.contains("error[E0202]: expected an expression after '>=', found 'score'"))
+        #expect(r.stderr.contains("--> broken.rules:13:15"))
 
         let json = try Self.warden(["check", "--format", "json", "broken.rules"], in: dir)
         #expect(json.status == 1)

@@ -113,8 +113,9 @@ import WardenLang
         case .failure(let e):
             let errors = e.diagnostics.filter { $0.severity == .error }
             // A constant expression that fails at compile time reports the runtime code as its label.
-            if let first = errors.first, first.code == .constantArithmetic, let label = first.label {
-                return "error E0418 \(label)"
+            if let first = errors.first, first.code == .constantArithmetic,
+               let code = first.message.firstMatch(of: /\((R\d{4})\)/)?.1 {
+                return "error E0418 \(code)"
             }
             return "error " + errors.map(\.code.rawValue).joined(separator: " ")
         case .success(let p): pack = p

@@ -53,6 +53,17 @@ struct Compiler {
             diagnostics.error(.missingRuntime, "lookup '\(l.name)' needs its table, which this command does not load",
                               at: l.span, help: "lookups run in sweeps with --lookup \(l.name)=FILE")
         }
+        // Every const is computed once here, used or not, so a failing one is reported at its
+        // declaration rather than at each use.
+        for (i, c) in pack.consts.enumerated() {
+            do throws(EvalError) {
+                _ = try reference.constValue(i)
+            } catch {
+                diagnostics.error(.constantArithmetic,
+                                  "const '\(c.name)' fails: \(error.message) (\(error.code.rawValue))",
+                                  at: span(c.value), label: error.message)
+            }
+        }
         if diagnostics.hasErrors { return }
 
         // Lets first (their blocks are entered on demand), then rules, then decide.
@@ -133,8 +144,8 @@ struct Compiler {
         do throws(EvalError) {
             return try reference.value(id)
         } catch {
-            diagnostics.error(.constantArithmetic, "this constant expression fails: \(error.message)", at: span(id),
-                              label: "\(error.code.rawValue)")
+            diagnostics.error(.constantArithmetic, "this constant expression fails: \(error.message) (\(error.code.rawValue))",
+                              at: span(id), label: error.message)
             throw Failed()
         }
     }

@@ -90,7 +90,13 @@ public struct CompiledPack: Sendable {
                     values.append(.null)
                 }
             } else {
-                values.append((try? reference.value(p.value)) ?? .null)
+                do throws(EvalError) {
+                    values.append(try reference.value(p.value))
+                } catch {
+                    bag.error(.constantArithmetic, "the default of param '\(p.name)' fails: \(error.message) (\(error.code.rawValue))",
+                              at: checked.syntax[p.value].span, label: error.message)
+                    values.append(.null)
+                }
             }
         }
         for name in params.keys.sorted() where !checked.params.contains(where: { $0.name == name }) {

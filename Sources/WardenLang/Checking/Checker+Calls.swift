@@ -2,7 +2,8 @@ extension Checker {
     mutating func inferCall(_ id: ExprID, _ name: String, _ args: [ExprID]) -> (ValueType, Bool) {
         guard let fn = Builtin(rawValue: name) else {
             for a in args { check(a) }
-            diagnostics.error(.unknownFunction, "unknown function '\(name)'", at: span(id),
+            let start = Int(span(id).start)
+            diagnostics.error(.unknownFunction, "unknown function '\(name)'", at: Span(start, start + name.utf8.count),
                               help: suggestion(name, among: Builtin.allCases.map(\.rawValue)))
             return (.error, false)
         }
@@ -48,7 +49,7 @@ extension Checker {
 
         func argError(_ i: Int, _ want: String) -> (ValueType, Bool) {
             diagnostics.error(.argumentType, "argument \(i + 1) of \(name) must be \(want), not '\(types[i])'",
-                              at: span(args[i]), label: "this is a '\(types[i])'", help: fn.signature)
+                              at: span(args[i]), label: "this is \(DiagnosticRenderer.article("\(types[i])"))", help: fn.signature)
             return (.error, false)
         }
         func stringArgs() -> Int? { types.firstIndex { $0 != .string } }

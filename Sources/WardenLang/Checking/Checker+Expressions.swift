@@ -16,6 +16,13 @@ extension Checker {
         switch syntax[id].kind {
         case .name(let n): return n
         case .member(let base, let n): return path(base).map { $0 == inputName ? n : $0 + "." + n }
+        case .index(let base, let key):
+            guard let b = path(base) else { return nil }
+            switch syntax[key].kind {
+            case .string(let s): return b + "[" + DiagnosticRenderer.quote(s) + "]"
+            case .int(let n): return b + "[\(n)]"
+            default: return path(key).map { b + "[" + $0 + "]" }
+            }
         default: return nil
         }
     }
@@ -56,9 +63,15 @@ extension Checker {
         guard t.isOptional else { return t }
         let name = path(id) ?? "the value"
         diagnostics.error(.optionalUse, "'\(name)' may be null and cannot be used in \(use) directly",
-                          at: span(id), label: "this is a '\(t)'",
+                          at: span(id), label: "this is \(DiagnosticRenderer.article("\(t)"))",
                           help: "say what null means: '\(name) is not null and …' or '\(name) ?? fallback'")
         return t.unwrapped
+    }
+
+    /// The span of the member name in `base.name` (the last bytes of the expression).
+    func memberSpan(_ id: ExprID, _ name: String) -> Span {
+        let end = Int(span(id).end)
+        return Span(end - name.utf8.count, end)
     }
 
     func isUnresolvedName(_ id: ExprID) -> Bool {
@@ -99,7 +112,7 @@ extension Checker {
             let t = check(e)
             if !t.isOptional && !t.isError {
                 diagnostics.error(.nullCheckOnNonOptional, "'\(path(e) ?? "this value")' can never be null",
-                                  at: expr.span, label: "this is a '\(t)'",
+                                  at: expr.span, label: "this is \(DiagnosticRenderer.article("\(t)"))",
                                   help: "only optional values (declared 'T?') can be null")
             }
             return (.bool, false)
@@ -124,7 +137,7 @@ extension Checker {
                 if let e = element {
                     guard let u = unify(e, t) else {
                         diagnostics.error(.literalElementTypes, "list elements must share one type: '\(e)' and '\(t)'",
-                                          at: span(item), label: "this is a '\(t)'")
+                                          at: span(item), label: "this is \(DiagnosticRenderer.article("\(t)"))")
                         return (.error, false)
                     }
                     element = u
@@ -146,7 +159,7 @@ extension Checker {
                     guard let u = current.map({ unify($0, t) }) ?? t else {
                         diagnostics.error(.literalElementTypes,
                                           "map \(slot == 0 ? "keys" : "values") must share one type: '\(current!)' and '\(t)'",
-                                          at: span(part), label: "this is a '\(t)'")
+                                          at: span(part), label: "this is \(DiagnosticRenderer.article("\(t)"))")
                         return (.error, false)
                     }
                     if slot == 0 { key = u } else { value = u }
@@ -194,6 +207,9 @@ extension Checker {
             return (.enumeration(e), true)
         }
         guard let symbol = symbols[n] else {
+            // The other side of a comparison already failed: this is probably an enum member
+            // of a type we could not determine; do not pile on.
+            if expected == .error { return (.error, false) }
             if inDecide, ruleIndex[n] != nil {
                 diagnostics.error(.unknownName, "'\(n)' is a rule; write hit(\(n))", at: span(id))
                 return (.error, false)
@@ -245,12 +261,15 @@ extension Checker {
         switch letState[i] {
         case 2: return letTypes[i] ?? .error
         case 1:
-            diagnostics.error(.cyclicLet, "let '\(letDecls[i].name.name)' depends on itself", at: use,
-                              help: "break the cycle: a let cannot use its own value")
+            let cycle = (letStack.drop { $0 != i } + [i]).map { letDecls[$0].name.name }
+            diagnostics.error(.cyclicLet, "let '\(letDecls[i].name.name)' depends on itself: \(cycle.joined(separator: " → "))",
+                              at: use, help: "break the cycle: a let cannot use its own value, directly or through others")
             letTypes[i] = .error
             return .error
         default:
             letState[i] = 1
+            letStack.append(i)
+            defer { letStack.removeLast() }
             let (savedNarrowed, savedReads) = (narrowed, reads)
             narrowed = []
             let t = check(letDecls[i].value)
@@ -266,7 +285,7 @@ extension Checker {
         // `txn.amount`: a qualified input field.
         if case .name(let b) = syntax[base].kind, b == inputName, symbols[b] == nil {
             guard let i = fields.firstIndex(where: { $0.name == name }) else {
-                diagnostics.error(.unknownMember, "input '\(inputName)' has no field '\(name)'", at: span(id),
+                diagnostics.error(.unknownMember, "input '\(inputName)' has no field '\(name)'", at: memberSpan(id, name),
                                   help: suggestion(name, among: fields.map(\.name)))
                 return (.error, false)
             }
@@ -283,8 +302,9 @@ extension Checker {
         }
         _ = requireValue(bt, at: base, "a field access")
         guard let f = lookups[l].fields.firstIndex(where: { $0.name == name }) else {
-            diagnostics.error(.unknownMember, "lookup '\(lookups[l].name)' has no field '\(name)'", at: span(id),
-                              help: suggestion(name, among: lookups[l].fields.map(\.name)))
+            let names = lookups[l].fields.map(\.name)
+            diagnostics.error(.unknownMember, "lookup '\(lookups[l].name)' has no field '\(name)'", at: memberSpan(id, name),
+                              help: suggestion(name, among: names) ?? "its fields: \(names.joined(separator: ", "))")
             return (.error, false)
         }
         resolutions[id] = .lookupField(lookup: l, field: f)
@@ -298,7 +318,7 @@ extension Checker {
             let kt = requireValue(check(key, expected: keyType), at: key, "a lookup key")
             if !kt.isError && !keyType.isError && kt != keyType {
                 diagnostics.error(.indexOperand, "lookup '\(n)' is keyed by '\(keyType)', not '\(kt)'", at: span(key),
-                                  label: "this is a '\(kt)'")
+                                  label: "this is \(DiagnosticRenderer.article("\(kt)"))")
             }
             resolutions[base] = .lookup(l)
             types[Int(base)] = .record(l, name: n)
@@ -308,14 +328,14 @@ extension Checker {
         if bt.isError { _ = check(key); return (.error, false) }
         guard case .map(let k, let v) = bt else {
             _ = check(key)
-            diagnostics.error(.indexOperand, "only maps and lookups can be indexed; this is a '\(bt)'", at: span(base),
-                              label: "this is a '\(bt)'")
+            diagnostics.error(.indexOperand, "only maps and lookups can be indexed; this is \(DiagnosticRenderer.article("\(bt)"))", at: span(base),
+                              label: "this is \(DiagnosticRenderer.article("\(bt)"))")
             return (.error, false)
         }
         let kt = requireValue(check(key, expected: k), at: key, "a map key")
         if !kt.isError && unify(kt, k) != k {
             diagnostics.error(.indexOperand, "this map's keys are '\(k)', not '\(kt)'", at: span(key),
-                              label: "this is a '\(kt)'")
+                              label: "this is \(DiagnosticRenderer.article("\(kt)"))")
         }
         return (v.isOptional ? v : .optional(v), constant[Int(base)] && constant[Int(key)])
     }
@@ -335,7 +355,7 @@ extension Checker {
             let a = check(lhs, expected: expected.map { .optional($0.unwrapped) })
             if a.isError { _ = check(rhs); return (.error, false) }
             guard case .optional(let inner) = a else {
-                diagnostics.error(.coalesceNonOptional, "'??' needs an optional on its left; this is a '\(a)'",
+                diagnostics.error(.coalesceNonOptional, "'??' needs an optional on its left; this is \(DiagnosticRenderer.article("\(a)"))",
                                   at: span(lhs), label: "never null", help: "remove '?? …'")
                 _ = check(rhs)
                 return (a, false)
@@ -344,7 +364,7 @@ extension Checker {
             guard let u = unify(inner, b.unwrapped) else {
                 if !b.isError {
                     diagnostics.error(.operatorTypes, "'??' fallback must be a '\(inner)', not '\(b)'", at: span(rhs),
-                                      label: "this is a '\(b)'")
+                                      label: "this is \(DiagnosticRenderer.article("\(b)"))")
                 }
                 return (.error, false)
             }
@@ -397,7 +417,7 @@ extension Checker {
             if a.isError || b.isError { return (.bool, false) }
             guard let element = elementType(b) else {
                 diagnostics.error(.inOperand, "'\(op.rawValue)' needs a list, map or range on its right, not '\(b)'",
-                                  at: span(rhs), label: "this is a '\(b)'")
+                                  at: span(rhs), label: "this is \(DiagnosticRenderer.article("\(b)"))")
                 return (.bool, false)
             }
             if element != .error && unify(a, element) == nil {
@@ -410,7 +430,7 @@ extension Checker {
             let b = check(rhs)
             if !a.isError && a != .string {
                 diagnostics.error(.matchesOperand, "'matches' needs a string on its left, not '\(a)'", at: span(lhs),
-                                  label: "this is a '\(a)'")
+                                  label: "this is \(DiagnosticRenderer.article("\(a)"))")
             }
             if !b.isError && (b != .string || !constant[Int(rhs)]) {
                 diagnostics.error(.matchesOperand, "the pattern of 'matches' must be a constant regex or string",
@@ -449,15 +469,30 @@ extension Checker {
 
     mutating func reportComparison(_ op: BinaryOp, _ a: ValueType, _ b: ValueType, lhs: ExprID, rhs: ExprID) {
         var help: String? = nil
-        if case .string = syntax[rhs].kind, a.unwrapped.isNumeric {
-            help = "remove the quotes to write a \(a.unwrapped == .decimal ? "money" : "number") literal"
-        } else if case .string = syntax[lhs].kind, b.unwrapped.isNumeric {
-            help = "remove the quotes to write a number literal"
+        if case .string(let text) = syntax[rhs].kind, let h = literalHelp(text, for: a.unwrapped) {
+            help = h
+        } else if case .string(let text) = syntax[lhs].kind, let h = literalHelp(text, for: b.unwrapped) {
+            help = h
         } else if a.unwrapped == .timestamp && b == .date || a == .date && b.unwrapped == .timestamp {
             help = "compare dates with date_of(timestamp)"
         }
         diagnostics.error(.comparisonTypes, "cannot compare '\(a)' with '\(b)'", at: span(rhs),
-                          label: "this is a '\(b)'", help: help)
+                          label: "this is \(DiagnosticRenderer.article("\(b)"))", help: help)
+    }
+
+    /// How to write `"text"` as a literal of `type`, when the quotes are the mistake.
+    func literalHelp(_ text: String, for type: ValueType) -> String? {
+        let isNumber = !text.isEmpty && text.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
+        switch type {
+        case .int, .decimal where isNumber:
+            return "remove the quotes to write a \(type == .decimal ? "money" : "number") literal"
+        case .enumeration(let e) where e.ordinal(of: text) != nil:
+            return "write the member without quotes: \(text)"
+        case .date where text.utf8.count == 10 && isNumber:
+            return "write the date without quotes: \(text)"
+        default:
+            return nil
+        }
     }
 
     func arithmeticType(_ op: BinaryOp, _ a: ValueType, _ b: ValueType) -> ValueType? {

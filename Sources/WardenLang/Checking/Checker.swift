@@ -23,6 +23,8 @@ public struct Checker {
     var letDecls: [LetDecl] = []
     var letTypes: [ValueType?] = []
     var letState: [UInt8] = []  // 0 unchecked, 1 in progress, 2 done
+    /// Lets being checked, innermost last (to show a cycle's path).
+    var letStack: [Int] = []
     var outputs: [CheckedPack.Output] = []
     var outputDeclared: [Bool] = []
     var actions: [String] = []
@@ -51,9 +53,10 @@ public struct Checker {
     // MARK: Declarations
 
     mutating func declare(_ ident: Ident, _ symbol: Symbol) {
-        if symbolSpans[ident.name] != nil {
+        if let first = symbolSpans[ident.name] {
             diagnostics.error(.duplicateName, "'\(ident.name)' is declared more than once", at: ident.span,
-                              help: "each field, param, const, list, lookup, window and let needs its own name")
+                              help: "each field, param, const, list, lookup, window and let needs its own name",
+                              note: ("first declared", first))
             return
         }
         symbols[ident.name] = symbol
@@ -122,8 +125,9 @@ public struct Checker {
                 letDecls.append(l)
             case .output(let o): outputDecls.append(o)
             case .rule(let r):
-                if ruleIndex[r.id.name] != nil {
-                    diagnostics.error(.duplicateRule, "rule id '\(r.id.name)' is used more than once", at: r.id.span)
+                if let first = ruleIndex[r.id.name] {
+                    diagnostics.error(.duplicateRule, "rule id '\(r.id.name)' is used more than once", at: r.id.span,
+                                      note: ("first used", ruleDecls[first].id.span))
                 } else {
                     ruleIndex[r.id.name] = ruleDecls.count
                 }
@@ -175,6 +179,7 @@ public struct Checker {
         // Params and consts: constant values of their declared type.
         for p in params {
             let t = check(p.value, expected: p.type)
+            if t.isError { continue }
             if !constant[Int(p.value)] {
                 diagnostics.error(.notConstant, "the default of param '\(p.name)' must be a constant",
                                   at: syntax[p.value].span)
@@ -186,6 +191,7 @@ public struct Checker {
             let c = consts[i]
             let declared: ValueType? = c.type == .error ? nil : c.type
             let t = check(c.value, expected: declared)
+            if t.isError { continue }
             if !constant[Int(c.value)] {
                 diagnostics.error(.notConstant, "the value of const '\(c.name)' must be a constant",
                                   at: syntax[c.value].span)
@@ -257,8 +263,9 @@ public struct Checker {
     mutating func checkFields(_ decls: [FieldDecl]) -> [CheckedPack.Field] {
         var out: [CheckedPack.Field] = []
         for f in decls {
-            if out.contains(where: { $0.name == f.name.name }) {
-                diagnostics.error(.duplicateField, "field '\(f.name.name)' is declared more than once", at: f.name.span)
+            if let first = out.first(where: { $0.name == f.name.name }) {
+                diagnostics.error(.duplicateField, "field '\(f.name.name)' is declared more than once", at: f.name.span,
+                                  note: ("first declared", first.span))
                 continue
             }
             out.append(CheckedPack.Field(name: f.name.name, type: resolveType(f.type), isKey: f.isKey, span: f.name.span))
@@ -308,7 +315,7 @@ public struct Checker {
             let t = check(score, expected: .int)
             if t != .int && !t.isError {
                 diagnostics.error(.scoreNotInt, "a score must be an int, not '\(t)'", at: syntax[score].span,
-                                  label: "this is a '\(t)'")
+                                  label: "this is \(DiagnosticRenderer.article("\(t)"))")
             }
         }
         var action: Int? = nil
@@ -363,7 +370,7 @@ public struct Checker {
             if !t.isError && !want.isError && t != want && !(t == .int && want == .decimal)
                 && !(want.isOptional && (t == want.unwrapped || t == .int && want.unwrapped == .decimal)) {
                 diagnostics.error(.emitColumnType, "column '\(column.name)' of '\(output.name)' is '\(want)', not '\(t)'",
-                                  at: syntax[v.1].span, label: "this is a '\(t)'")
+                                  at: syntax[v.1].span, label: "this is \(DiagnosticRenderer.article("\(t)"))")
                 ok = false
             }
             ordered.append(v.1)
@@ -430,9 +437,12 @@ public struct Checker {
 
     /// "did you mean …?" for a misspelt name, by edit distance.
     func suggestion(_ name: String, among candidates: [String]) -> String? {
-        let best = candidates.map { ($0, editDistance(name, $0)) }.filter { $0.1 <= max(1, name.count / 3) }
-            .min { $0.1 < $1.1 }
-        return best.map { "did you mean '\($0.0)'?" }
+        let close = candidates.map { ($0, editDistance(name, $0)) }.filter { $0.1 <= max(1, name.count / 3) }
+            .min { ($0.1, $0.0) < ($1.1, $1.0) }
+        if let close { return "did you mean '\(close.0)'?" }
+        // `lowercase` for `lower`, `lenght` for `len`: a candidate the name starts with.
+        let prefix = candidates.filter { $0.count >= 3 && name.hasPrefix($0) }.max { $0.count < $1.count }
+        return prefix.map { "did you mean '\($0)'?" }
     }
 
     func editDistance(_ a: String, _ b: String) -> Int {
@@ -459,7 +469,7 @@ public struct Checker {
             return
         }
         diagnostics.error(.conditionNotBool, "\(what) must be a bool, not '\(t)'", at: syntax[id].span,
-                          label: "this is a '\(t)'")
+                          label: "this is \(DiagnosticRenderer.article("\(t)"))")
     }
 
     mutating func expectType(_ t: ValueType, _ want: ValueType, at id: ExprID, code: DiagnosticCode, what: String) {
@@ -467,6 +477,6 @@ public struct Checker {
         if case .emptyList = t, case .list = want { return }
         if case .list(let e) = t, case .list(.decimal) = want, e == .int { return }
         diagnostics.error(code, "\(what) is declared '\(want)' but its value is '\(t)'", at: syntax[id].span,
-                          label: "this is a '\(t)'")
+                          label: "this is \(DiagnosticRenderer.article("\(t)"))")
     }
 }

@@ -27,7 +27,7 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
         case .optional(let t): return "\(t)?"
         case .list(let t): return "list<\(t)>"
         case .map(let k, let v): return "map<\(k), \(v)>"
-        case .record(_, let name): return name
+        case .record(_, let name): return "\(name) row"
         case .range(let t): return "range<\(t)>"
         case .emptyList: return "list"
         case .error: return "<error>"

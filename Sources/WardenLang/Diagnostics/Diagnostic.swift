@@ -15,15 +15,29 @@ public struct Diagnostic: Sendable, Hashable, Comparable {
     public let label: String?
     /// A suggestion, printed as `= help: …`.
     public let help: String?
+    /// A second place that explains the first, e.g. where a duplicate was first declared.
+    public let note: (message: String, span: Span)?
 
     public init(_ code: DiagnosticCode, _ message: String, at span: Span, label: String? = nil, help: String? = nil,
-                severity: Severity = .error) {
+                note: (message: String, span: Span)? = nil, severity: Severity = .error) {
         self.code = code
         self.severity = severity
         self.message = message
         self.span = span
         self.label = label
         self.help = help
+        self.note = note
+    }
+
+    public static func == (a: Diagnostic, b: Diagnostic) -> Bool {
+        a.code == b.code && a.severity == b.severity && a.message == b.message && a.span == b.span
+            && a.label == b.label && a.help == b.help && a.note?.message == b.note?.message && a.note?.span == b.note?.span
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(span)
+        hasher.combine(message)
     }
 
     public static func < (a: Diagnostic, b: Diagnostic) -> Bool {
@@ -40,8 +54,8 @@ public struct DiagnosticBag: Sendable {
     public mutating func add(_ d: Diagnostic) { all.append(d) }
 
     public mutating func error(_ code: DiagnosticCode, _ message: String, at span: Span, label: String? = nil,
-                               help: String? = nil) {
-        all.append(Diagnostic(code, message, at: span, label: label, help: help))
+                               help: String? = nil, note: (message: String, span: Span)? = nil) {
+        all.append(Diagnostic(code, message, at: span, label: label, help: help, note: note))
     }
 
     public mutating func append(contentsOf other: [Diagnostic]) { all.append(contentsOf: other) }

@@ -1,7 +1,7 @@
 /// Every diagnostic code Warden's front end and compiler emit, documented once.
 ///
 /// Codes are stable: a code keeps its meaning forever, new problems get new codes.
-/// E01xx lexical, E02xx syntax, E03xx names, E04xx types, E05xx pack structure,
+/// E01xx lexical, E02xx syntax, E03xx names, E04xx types (E05xx reserved),
 /// E06xx resources and compilation.
 public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
     // Lexical
@@ -79,7 +79,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
     case duplicateEnumMember = "E0312"
     /// `emit` to an output whose declaration lacks that column, or misses a declared column.
     case outputColumns = "E0313"
-    /// A name valid only inside `decide` (`score`, `action(…)`, `hit(…)`, `tagged(…)`) used elsewhere.
+    /// `score`, `action(…)`, `hit(…)` or `tagged(…)`, which exist only inside `decide`, used elsewhere.
     case decideOnly = "E0314"
 
     // Types

@@ -17,7 +17,9 @@ public enum DiagnosticRenderer {
 
     public static func text(_ d: Diagnostic, in source: Source) -> String {
         let (line, column) = source.location(of: Int(d.span.start))
-        let lineText = source.lineText(line)
+        // Tabs are shown as 4 spaces so the caret lines up whatever the terminal's tab stops.
+        let original = source.lineText(line)
+        let lineText = original.replacingTabs()
         let gutter = String(repeating: " ", count: String(line).count)
         var out = "\(d.severity.rawValue)[\(d.code.rawValue)]: \(d.message)\n"
         out += "\(gutter)--> \(source.path):\(line):\(column)\n"
@@ -25,7 +27,7 @@ public enum DiagnosticRenderer {
         out += "\(line) | \(lineText)\n"
         // The caret sits under the span's first character; widths count East Asian wide
         // characters as two cells so carets line up under CJK text in a terminal.
-        let scalars = Array(lineText.unicodeScalars)
+        let scalars = Array(original.unicodeScalars)
         let before = scalars.prefix(column - 1)
         let (endLine, endColumn) = source.location(of: Int(d.span.end))
         let underlined = endLine == line ? scalars.dropFirst(column - 1).prefix(max(1, endColumn - column))
@@ -34,6 +36,10 @@ public enum DiagnosticRenderer {
         let carets = String(repeating: "^", count: max(1, underlined.reduce(0) { $0 + cellWidth($1) }))
         out += "\(gutter) | \(pad)\(carets)\(d.label.map { " " + $0 } ?? "")\n"
         if let help = d.help { out += "\(gutter) = help: \(help)\n" }
+        if let note = d.note {
+            let (l, c) = source.location(of: Int(note.span.start))
+            out += "\(gutter) = note: \(note.message) at \(source.path):\(l):\(c)\n"
+        }
         return out
     }
 
@@ -66,6 +72,12 @@ public enum DiagnosticRenderer {
         }
     }
 
+    /// "a 'decimal'", "an 'int'": the type with its article, for labels.
+    public static func article(_ type: String) -> String {
+        let vowel = type.first.map { "aeiou".contains($0) } ?? false
+        return (vowel ? "an '" : "a '") + type + "'"
+    }
+
     /// A JSON string literal (RFC 8259 escaping). The language module has no JSON library.
     public static func quote(_ s: String) -> String {
         var out = "\""
@@ -83,5 +95,14 @@ public enum DiagnosticRenderer {
             }
         }
         return out + "\""
+    }
+}
+
+
+extension String {
+    func replacingTabs() -> String {
+        var out = ""
+        for c in self { out += c == "\t" ? "    " : String(c) }
+        return out
     }
 }

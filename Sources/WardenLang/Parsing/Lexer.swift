@@ -93,21 +93,35 @@ public struct Lexer {
         case UInt8(ascii: "<"): return peek() == UInt8(ascii: "=") ? sym(.ltEq, 2) : sym(.lt)
         case UInt8(ascii: ">"): return peek() == UInt8(ascii: "=") ? sym(.gtEq, 2) : sym(.gt)
         default:
-            // Skip the whole UTF-8 scalar so the caret covers one character.
-            while pos < bytes.count && bytes[pos] & 0xC0 == 0x80 { pos += 1 }
+            // One error for a run of the same stray character (`&&`) or of non-ASCII text
+            // (a Chinese identifier), not one per byte.
+            if b >= 0x80 {
+                while pos < bytes.count && bytes[pos] >= 0x80 && !isFullWidthQuote(at: pos) { pos += 1 }
+            } else {
+                while pos < bytes.count && bytes[pos] == b && (b == UInt8(ascii: "&") || b == UInt8(ascii: "|")) { pos += 1 }
+            }
             let text = String(decoding: bytes[start..<pos], as: UTF8.self)
             var help: String? = nil
             switch text {
-            case "&": help = "write 'and' for logical and"
-            case "|": help = "write 'or' for logical or"
+            case "&", "&&": help = "write 'and' for logical and"
+            case "|", "||": help = "write 'or' for logical or"
             case "!": help = "write 'not' for logical negation"
             case "'": help = "strings use double quotes"
             case "“", "”", "＂": help = "strings use ASCII double quotes (\")"
-            default: break
+            default:
+                if b >= 0x80 {
+                    help = "names are ASCII letters, digits and '_'; put Chinese text in strings or a rule's description"
+                }
             }
             diagnostics.error(.unexpectedCharacter, "unexpected character '\(text)'", at: Span(start, pos), help: help)
             return Token(.invalid, Span(start, pos))
         }
+    }
+
+    /// “ ” ＂ start a separate error (with their own help), so a run of text stops before them.
+    func isFullWidthQuote(at i: Int) -> Bool {
+        let quotes: [[UInt8]] = [Array("“".utf8), Array("”".utf8), Array("＂".utf8)]
+        return quotes.contains { q in i + q.count <= bytes.count && Array(bytes[i..<i + q.count]) == q }
     }
 
     func isIdentStart(_ b: UInt8) -> Bool {

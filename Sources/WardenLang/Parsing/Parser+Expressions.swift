@@ -51,9 +51,10 @@ extension Parser {
                 let negated = eat(.not)
                 guard at(.null) else { throw fail(expected: "'null' after 'is'") }
                 let end = advance().span
+                let chained = lastComparison != nil
                 if let previous = lastComparison { reportChain(previous, isToken.span) }
                 lastComparison = isToken.span
-                lhs = pack.add(.isNull(lhs, negated: negated), pack[lhs].span.to(end))
+                lhs = pack.add(chained ? .error : .isNull(lhs, negated: negated), pack[lhs].span.to(end))
                 continue
             }
             if at(.dotDot) && minPrecedence <= Precedence.range {
@@ -65,6 +66,7 @@ extension Parser {
             guard let (op, count) = binaryOperator(), op.precedence >= minPrecedence else { break }
             let opSpan = current.span
             for _ in 0..<count { _ = advance() }
+            let chained = op.isComparison && lastComparison != nil
             if op.isComparison {
                 if let previous = lastComparison { reportChain(previous, opSpan) }
                 lastComparison = opSpan
@@ -77,7 +79,7 @@ extension Parser {
                 // `??` is right-associative; the rest associate to the left.
                 rhs = try parseBinary(minPrecedence: op == .coalesce ? op.precedence : op.precedence + 1)
             }
-            lhs = pack.add(.binary(op, lhs, rhs), pack[lhs].span.to(pack[rhs].span))
+            lhs = pack.add(chained ? .error : .binary(op, lhs, rhs), pack[lhs].span.to(pack[rhs].span))
         }
         return lhs
     }
@@ -148,9 +150,16 @@ extension Parser {
             try expect(.rParen, "to close 'action('")
             return pack.add(.requestedAction(name.name), t.span.to(Span(previousEnd, previousEnd)))
         case .keyword(.score), .keyword(.action):
-            // Outside decide these start a rule clause: the expression before them is missing.
-            diagnostics.error(.expectedExpression, "expected an expression, found \(t.kind)", at: t.span,
-                              help: "'score' and 'action(…)' as values exist only inside 'decide'")
+            let next = tokens[min(index + 1, tokens.count - 1)]
+            if case .symbol(let s) = next.kind, s != .lBrace, !startsLine(next) {
+                // `when score >= 40`: the author meant the decision's score, which a rule cannot see.
+                _ = advance()
+                diagnostics.error(.decideOnly, "'\(t.kind == .keyword(.score) ? "score" : "action(…)")' is only available inside 'decide'",
+                                  at: t.span, help: "a rule cannot see the decision's score or actions; decide combines them")
+                throw Failure()
+            }
+            // The clause keyword starts the next clause: the expression before it is missing.
+            reportMissingExpression(t)
             throw Failure()
         case .keyword(let k) where Parser.softKeywords.contains(k):
             // A field named like a declaration keyword (`tags`): only a name can start here.
@@ -165,14 +174,14 @@ extension Parser {
                     args.append(try parseExpression())
                     if !eat(.comma) { break }
                 }
-                try expect(.rParen, "to close the call to '\(name)'")
+                try expectClosing(.rParen, opening: Span(Int(t.span.end), Int(t.span.end) + 1), "the call to '\(name)'")
                 return pack.add(.call(name: name, args: args), t.span.to(Span(previousEnd, previousEnd)))
             }
             return pack.add(.name(name), t.span)
         case .symbol(.lParen):
             _ = advance()
             let inner = try parseExpression()
-            try expect(.rParen, "to close the parenthesis")
+            try expectClosing(.rParen, opening: t.span, "this parenthesis")
             return inner
         case .symbol(.lBracket):
             _ = advance()
@@ -181,7 +190,7 @@ extension Parser {
                 items.append(try parseExpression())
                 if !eat(.comma) { break }
             }
-            try expect(.rBracket, "to close the list")
+            try expectClosing(.rBracket, opening: t.span, "this list")
             return pack.add(.list(items), t.span.to(Span(previousEnd, previousEnd)))
         case .symbol(.lBrace):
             _ = advance()
@@ -193,14 +202,50 @@ extension Parser {
                 entries.append(MapEntry(key: key, value: value))
                 if !eat(.comma) { break }
             }
-            try expect(.rBrace, "to close the map")
+            try expectClosing(.rBrace, opening: t.span, "this map")
             return pack.add(.map(entries), t.span.to(Span(previousEnd, previousEnd)))
         case .invalid:
             _ = advance()
             return pack.add(.error, t.span)
         default:
-            diagnostics.error(.expectedExpression, "expected an expression, found \(t.kind)", at: t.span)
+            reportMissingExpression(t)
             throw Failure()
         }
+    }
+
+    /// "expected an expression after 'and'", pointing at the operator that lacks its operand.
+    mutating func reportMissingExpression(_ t: Token) {
+        if index > 0 {
+            let previous = tokens[index - 1]
+            switch previous.kind {
+            case .keyword(let k) where [.and, .or, .not, .in, .matches, .when, .is].contains(k):
+                diagnostics.error(.expectedExpression, "expected an expression after '\(k.rawValue)', found \(t.kind)",
+                                  at: previous.span, label: "needs an operand")
+                return
+            case .symbol(let s) where s != .rParen && s != .rBracket && s != .rBrace:
+                diagnostics.error(.expectedExpression, "expected an expression after '\(s.rawValue)', found \(t.kind)",
+                                  at: previous.span, label: "needs an operand")
+                return
+            case .invalid:
+                return
+            default: break
+            }
+        }
+        diagnostics.error(.expectedExpression, "expected an expression, found \(t.kind)", at: t.span)
+    }
+
+    func startsLine(_ t: Token) -> Bool {
+        let from = Int(current.span.end), to = Int(t.span.start)
+        return from < to && to <= bytes.count && bytes[from..<to].contains(UInt8(ascii: "\n"))
+    }
+
+    /// Expects a closing delimiter; when it is missing, points at the opening one.
+    mutating func expectClosing(_ s: Symbol, opening: Span, _ what: String) throws(Failure) {
+        if eat(s) { return }
+        if case .invalid = current.kind { throw Failure() }
+        if index > 0, case .invalid = tokens[index - 1].kind { throw Failure() }
+        diagnostics.error(.expectedToken, "\(what) is never closed: expected '\(s.rawValue)', found \(current.kind)",
+                          at: opening, label: "opened here", help: "add '\(s.rawValue)'")
+        throw Failure()
     }
 }

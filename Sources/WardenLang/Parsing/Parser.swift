@@ -2,6 +2,8 @@
 /// syntax error skips to the next declaration (or rule clause) so one run reports every error.
 public struct Parser {
     var tokens: [Token]
+    /// The pack text, to tell where lines start (field lists recover at the next line).
+    let bytes: [UInt8]
     var index = 0
     var pack = PackSyntax()
     var diagnostics = DiagnosticBag()
@@ -14,15 +16,23 @@ public struct Parser {
     public static func parse(_ source: Source) -> (PackSyntax, [Diagnostic]) {
         var lexer = Lexer(source: source)
         let tokens = lexer.tokenize()
-        var parser = Parser(tokens: tokens)
+        var parser = Parser(tokens: tokens, bytes: source.bytes)
         parser.diagnostics.append(contentsOf: lexer.diagnostics.all)
         parser.parsePack()
         parser.pack.comments = lexer.comments
         return (parser.pack, parser.diagnostics.sorted)
     }
 
-    init(tokens: [Token]) {
+    init(tokens: [Token], bytes: [UInt8] = []) {
         self.tokens = tokens
+        self.bytes = bytes
+    }
+
+    /// True when a newline separates the current token from the previous one.
+    var atLineStart: Bool {
+        guard index > 0 else { return true }
+        let from = Int(tokens[index - 1].span.end), to = Int(current.span.start)
+        return from < to && to <= bytes.count && bytes[from..<to].contains(UInt8(ascii: "\n"))
     }
 
     // MARK: Token helpers
@@ -108,7 +118,9 @@ public struct Parser {
 
     /// Reports "expected X, found Y" at the current token (unless the lexer already reported it).
     mutating func fail(expected: String) -> Failure {
+        // After a lexical error the parser is out of step; its complaint would be noise.
         if case .invalid = current.kind { return Failure() }
+        if index > 0, case .invalid = tokens[index - 1].kind { return Failure() }
         diagnostics.error(.expectedToken, "expected \(expected), found \(current.kind)", at: current.span)
         return Failure()
     }
@@ -211,22 +223,27 @@ public struct Parser {
     mutating func parseFields(_ what: String) throws(Failure) -> [FieldDecl] {
         try expect(.lBrace, "to open the \(what)")
         var fields: [FieldDecl] = []
-        while !at(.rBrace) && !atEOF {
-            let name = try expectIdent("a field name", allowKeywords: true)
-            try expect(.colon, "after the field name")
-            let type = try parseType()
-            var isKey = false
-            if eat(.at) {
-                let attr = try expectIdent("an attribute")
-                guard attr.name == "key" else {
-                    diagnostics.error(.expectedToken, "unknown attribute '@\(attr.name)'", at: attr.span,
-                                      help: "the only field attribute is @key")
-                    throw Failure()
+        while !at(.rBrace) && !atEOF && !atDeclaration {
+            do throws(Failure) {
+                let name = try expectIdent("a field name", allowKeywords: true)
+                try expect(.colon, "after the field name")
+                let type = try parseType()
+                var isKey = false
+                if eat(.at) {
+                    let attr = try expectIdent("an attribute")
+                    guard attr.name == "key" else {
+                        diagnostics.error(.expectedToken, "unknown attribute '@\(attr.name)'", at: attr.span,
+                                          help: "the only field attribute is @key")
+                        throw Failure()
+                    }
+                    isKey = true
                 }
-                isKey = true
+                fields.append(FieldDecl(name: name, type: type, isKey: isKey))
+                _ = eat(.comma)
+            } catch {
+                // Skip the rest of the broken field: resume at the next line or the closing brace.
+                repeat { _ = advance() } while !atEOF && !at(.rBrace) && !atLineStart && !atDeclaration
             }
-            fields.append(FieldDecl(name: name, type: type, isKey: isKey))
-            _ = eat(.comma)
         }
         try expect(.rBrace, "to close the \(what)")
         return fields
@@ -294,7 +311,18 @@ public struct Parser {
         var rule = RuleDecl(id: id, description: description, when: nil, score: nil, action: nil, emits: [],
                             tags: [], severity: nil, shadow: false, span: start.to(id.span))
         var seen: Set<Keyword> = []
-        while case .keyword(let k) = current.kind, Parser.clauseKeywords.contains(k) {
+        while !atEOF && !atDeclaration {
+            guard case .keyword(let k) = current.kind, Parser.clauseKeywords.contains(k) else {
+                // Something that is not a clause: report it (unless the lexer did), skip to the
+                // next clause, and keep reading the rule.
+                if case .invalid = current.kind {} else {
+                    diagnostics.error(.expectedToken,
+                                      "expected a rule clause (when, score, action, emit, tags, severity, shadow) or a declaration, found \(current.kind)",
+                                      at: current.span)
+                }
+                repeat { _ = advance() } while !atEOF && !atClause && !atDeclaration
+                continue
+            }
             let clauseToken = advance()
             if k != .emit && !seen.insert(k).inserted {
                 diagnostics.error(.duplicateClause, "rule \(id.name) has more than one '\(k.rawValue)' clause",
@@ -334,14 +362,6 @@ public struct Parser {
             diagnostics.error(.ruleDoesNothing, "rule \(id.name) neither scores, acts nor emits", at: id.span,
                               help: "add 'score N', 'action NAME' or 'emit OUTPUT { … }'")
         }
-        if !atEOF && !atDeclaration {
-            if case .invalid = current.kind {} else {
-                diagnostics.error(.expectedToken,
-                                  "expected a rule clause (when, score, action, emit, tags, severity, shadow) or a declaration, found \(current.kind)",
-                                  at: current.span)
-            }
-            throw Failure()
-        }
         return rule
     }
 
@@ -371,7 +391,8 @@ public struct Parser {
                 entries.append(DecideEntry(action: action, condition: try parseExpression()))
                 if atEOF || atDeclaration {
                     diagnostics.error(.decideWithoutDefault, "'decide' must end with a default action",
-                                      at: Span(previousEnd, previousEnd), help: "add a last line with a bare action, e.g. 'allow'")
+                                      at: action.span, label: "the last entry has a condition",
+                                      help: "add a last line with a bare action, e.g. 'allow'")
                     break
                 }
             } else {
