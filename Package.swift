@@ -24,6 +24,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Golden files and conformance cases are read from the source tree (#filePath), as data.
+        .executableTarget(name: "warden-bench", dependencies: ["WardenEngine"], path: "tools/warden-bench"),
         .testTarget(name: "WardenLangTests", dependencies: ["WardenLang", "WardenEngine"], exclude: ["golden"]),
         .testTarget(name: "WardenEngineTests", dependencies: ["WardenEngine", "WardenLang"], exclude: ["Conformance"]),
         .testTarget(name: "WardenCLITests", dependencies: ["warden"]),

@@ -329,6 +329,8 @@ def scenario(rng, name, acct, rec, pop):
         rec["is_cross_border"] = False
         rec["currency"] = "cny"
         rec["amount_cny"] = rec["amount"]
+    elif name == "kyc_unknown":
+        rec["kyc_level"] = rng.choice([4, 9, -1])  # an upstream mapping bug
     elif name == "large_value":
         set_amount(rec, big(500000, 900000))
         rec["kyc_level"] = 3
@@ -350,7 +352,7 @@ SCENARIOS = ["night_large", "new_device_large", "ip_card_mismatch", "high_risk_m
              "new_account_large", "structuring_cny", "structuring_usd", "cross_border_low_kyc",
              "failed_logins", "ato", "luhn_fail", "self_transfer_card", "odd_cents", "night_new_payee",
              "virtual_phone", "anonymising_ip", "velocity", "card_testing", "foreign_ip_wallet",
-             "large_value", "shadow_turnover"]
+             "large_value", "shadow_turnover", "kyc_unknown"]
 
 
 def defect(rng, kind, rec):
@@ -393,6 +395,10 @@ def main():
     for i, kind in enumerate(DEFECTS):
         defect_at[(i + 1) * args.count // (len(DEFECTS) + 1) + 3] = kind
 
+    # Patterns are dealt in a shuffled round so that every one appears in the sample.
+    deck = list(SCENARIOS)
+    rng.shuffle(deck)
+    dealt = 0
     shaped = collections.Counter()
     out_path = os.path.normpath(args.out)
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
@@ -400,7 +406,8 @@ def main():
         for n in range(1, args.count + 1):
             acct, rec = base_record(rng, pop, n)
             if rng.random() < args.risky:
-                name = rng.choice(SCENARIOS)
+                name = deck[dealt % len(deck)]
+                dealt += 1
                 scenario(rng, name, acct, rec, pop)
                 shaped[name] += 1
             if n in defect_at:

@@ -9,26 +9,56 @@ public final class Evaluator {
     public let program: Program
     let code: [Instruction]
     let constants: [Value]
-    var registers: [Value]
+    /// The register file. A raw buffer rather than an array: the interpreter re-enters itself
+    /// for lets, and an array property would pay an exclusivity check and a uniqueness check
+    /// on every register write.
+    let registers: UnsafeMutablePointer<Value>
+    let registerCount: Int
     var record: [Value] = []
     /// `letGeneration[i] == generation` when let i holds this record's value.
-    var letGeneration: [UInt32]
+    let letGeneration: UnsafeMutablePointer<UInt32>
     var generation: UInt32 = 0
+    let letStarts: [Block]
+    let letRegisters: [Int]
     let matchers: [PatternMatcher]
+    /// What `evaluate` needs of each rule per record, without copying `Program.Rule`.
+    let hot: [HotRule]
     // Decide state for the current record.
     var hitFlags: [Bool]
     var requestedActions: [Bool]
     var totalScore: Int64 = 0
 
+    struct HotRule {
+        let condition: Block
+        let score: Block?
+        let action: Int?
+        let shadow: Bool
+        let emits: Bool
+    }
+
     public init(program: Program) {
         self.program = program
         self.code = program.code
         self.constants = program.constants
-        self.registers = Array(repeating: .null, count: max(1, program.registerCount))
-        self.letGeneration = Array(repeating: 0, count: program.lets.count)
+        registerCount = max(1, program.registerCount)
+        registers = .allocate(capacity: registerCount)
+        registers.initialize(repeating: .null, count: registerCount)
+        letGeneration = .allocate(capacity: max(1, program.lets.count))
+        letGeneration.initialize(repeating: 0, count: max(1, program.lets.count))
+        letStarts = program.lets.map(\.block)
+        letRegisters = program.lets.map { Int($0.resultRegister) }
         self.matchers = program.patterns.map { $0.makeMatcher() }
+        hot = program.rules.map {
+            HotRule(condition: $0.condition, score: $0.score, action: $0.action, shadow: $0.shadow, emits: !$0.emits.isEmpty)
+        }
         self.hitFlags = Array(repeating: false, count: program.rules.count)
         self.requestedActions = Array(repeating: false, count: program.actions.count)
+    }
+
+    deinit {
+        registers.deinitialize(count: registerCount)
+        registers.deallocate()
+        letGeneration.deallocate()
     }
 
     /// Evaluates every rule against `record` and applies the decide policy.
@@ -40,23 +70,22 @@ public final class Evaluator {
         self.record = record.values
         generation &+= 1
         if generation == 0 {
-            for i in letGeneration.indices { letGeneration[i] = 0 }
+            letGeneration.update(repeating: 0, count: max(1, program.lets.count))
             generation = 1
         }
         totalScore = 0
         for i in hitFlags.indices { hitFlags[i] = false }
         for i in requestedActions.indices { requestedActions[i] = false }
         var decision = Decision()
-        let rules = program.rules
-        for index in rules.indices {
-            let rule = rules[index]
+        for index in hot.indices {
+            let rule = hot[index]
             do throws(EvalError) {
                 guard case .bool(true) = try run(rule.condition) else { continue }
                 var score: Int64 = 0
                 if let s = rule.score, case .int(let n) = try run(s) { score = n }
                 var emits: [Emission] = []
-                if !rule.shadow {
-                    for e in rule.emits {
+                if !rule.shadow && rule.emits {
+                    for e in program.rules[index].emits {
                         var values: [Value] = []
                         values.reserveCapacity(e.values.count)
                         for b in e.values { values.append(try run(b)) }
@@ -64,7 +93,7 @@ public final class Evaluator {
                     }
                 }
                 var hit = Hit(rule: index, score: score, shadow: rule.shadow)
-                if explain { hit.explanation = self.explain(rule) }
+                if explain { hit.explanation = self.explain(program.rules[index]) }
                 decision.hits.append(hit)
                 if !rule.shadow {
                     hitFlags[index] = true
@@ -120,9 +149,9 @@ public final class Evaluator {
 
     @inline(__always)
     func letValue(_ i: Int) throws(EvalError) -> Value {
-        let r = Int(program.lets[i].resultRegister)
+        let r = letRegisters[i]
         if letGeneration[i] == generation { return registers[r] }
-        let v = try run(program.lets[i].block)
+        let v = try run(letStarts[i])
         registers[r] = v
         letGeneration[i] = generation
         return v
@@ -154,6 +183,8 @@ public final class Evaluator {
 
     /// The interpreter loop: runs a block until its `ret`.
     func run(_ block: Block) throws(EvalError) -> Value {
+        let record = self.record
+        let registers = self.registers
         var pc = Int(block.start)
         while true {
             let i = code[pc]
@@ -208,9 +239,9 @@ public final class Evaluator {
             case .call:
                 let site = program.calls[Int(i.b)]
                 let base = Int(i.c)
-                let second = base + 1 < registers.count ? registers[base + 1] : .null
+                let second = base + 1 < registerCount ? registers[base + 1] : .null
                 registers[a] = try Ops.call(site.fn, registers[base], second, zone: program.zones[site.zone])
-            case .makeList: registers[a] = .list(Array(registers[Int(i.b)..<Int(i.b + i.c)]))
+            case .makeList: registers[a] = .list(Array(UnsafeBufferPointer(start: registers + Int(i.b), count: Int(i.c))))
             case .totalScore: registers[a] = .int(totalScore)
             case .requestedAction: registers[a] = .bool(requestedActions[Int(i.b)])
             case .hitRule: registers[a] = .bool(hitFlags[Int(i.b)])

@@ -46,10 +46,6 @@ extension CompiledPack {
         return Record(values: values)
     }
 
-    /// Field name → slot.
-    var fieldSlots: [String: Int] {
-        Dictionary(program.fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-    }
 
     /// Decodes a record given as field name → value (the reference evaluator's form).
     public func namedRecord(_ record: Record) -> [String: Value] {

@@ -21,6 +21,19 @@ public struct CompiledPack: Sendable {
     public let paramValues: [Value]
     /// Diagnostics that did not stop loading (warnings).
     public let warnings: [Diagnostic]
+    /// Input field name → record slot, for decoding records.
+    let fieldSlots: [String: Int]
+
+    init(source: Source, checked: CheckedPack, program: Program, lists: [[String]], paramValues: [Value],
+         warnings: [Diagnostic]) {
+        self.source = source
+        self.checked = checked
+        self.program = program
+        self.lists = lists
+        self.paramValues = paramValues
+        self.warnings = warnings
+        self.fieldSlots = Dictionary(program.fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
 
     /// Loads, checks and compiles a pack. `params` overrides param defaults by name (text
     /// parsed as each param's type). Throws `PackError` with every diagnostic when anything

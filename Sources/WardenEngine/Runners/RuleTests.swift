@@ -49,7 +49,7 @@ public struct RuleTestFile: Sendable {
                     i = startLine
                     throw fail("unterminated JSON object")
                 }
-                text += "\n" + lines[i]
+                text += "\n" + stripComment(lines[i])
             }
             do {
                 return try JSONParser.parse(text)
@@ -58,8 +58,7 @@ public struct RuleTestFile: Sendable {
             }
         }
         while i < lines.count {
-            let raw = lines[i]
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = stripComment(lines[i]).trimmingCharacters(in: .whitespaces)
             defer { i += 1 }
             if line.isEmpty || line.hasPrefix("#") { continue }
             let (word, rest) = split(line)
@@ -89,6 +88,21 @@ public struct RuleTestFile: Sendable {
             }
         }
         return file
+    }
+
+    /// The line without a trailing `# comment` (a `#` inside a JSON string stays).
+    static func stripComment(_ line: String) -> String {
+        var inString = false, escaped = false
+        for (offset, c) in line.unicodeScalars.enumerated() {
+            if inString {
+                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
+            } else if c == "\"" {
+                inString = true
+            } else if c == "#" {
+                return String(String.UnicodeScalarView(line.unicodeScalars.prefix(offset)))
+            }
+        }
+        return line
     }
 
     static func split(_ s: String) -> (String, String) {

@@ -40,14 +40,18 @@ public struct Formatter {
     }
 
     /// Ends the current line, with the trailing comments written on source lines in `range`.
-    mutating func endLine(covering range: Span) {
+    mutating func endLine(covering range: Span, alignTo column: Int = 0) {
         var texts: [String] = []
         while let c = trailing.first, c.span.start < range.end || lineOf(c.span.start) == lineOf(range.end) {
             if c.span.start < range.start && lineOf(c.span.start) != lineOf(range.start) { break }
             texts.append(c.text)
             trailing.removeFirst()
         }
-        if !texts.isEmpty { out += "  " + texts.joined(separator: " ") }
+        if !texts.isEmpty {
+            // Trailing comments of one block (fields, list elements) start in one column.
+            let lineLength = out.reversed().prefix { $0 != "\n" }.count
+            out += String(repeating: " ", count: max(0, column - lineLength)) + "  " + texts.joined(separator: " ")
+        }
         out += "\n"
     }
 
@@ -193,6 +197,7 @@ public struct Formatter {
         }
         out += head + (close == "]" ? "[" : "{")
         endLine(covering: Span(Int(span.start), Int(valueSpan.start) + 1))
+        let commentColumn = (elements.map(\.1.count).max() ?? 0) + 3
         for (id, text) in elements {
             leadingComments(before: syntax[id].span.start, indent: "  ")
             out += "  " + text + ","
@@ -200,7 +205,7 @@ public struct Formatter {
             if case .map(let entries) = syntax[value].kind, let e = entries.first(where: { $0.key == id }) {
                 end = end.to(syntax[e.value].span)
             }
-            endLine(covering: end)
+            endLine(covering: end, alignTo: commentColumn)
         }
         leadingComments(before: valueSpan.end, indent: "  ")
         out += close
@@ -209,10 +214,16 @@ public struct Formatter {
 
     mutating func fields(_ fields: [FieldDecl], end: UInt32) {
         let width = fields.map(\.name.name.count).max() ?? 0
-        for f in fields {
+        let lines = fields.map { "  " + ($0.name.name + ":").padding(to: width + 1) + " " + type($0.type) + ($0.isKey ? " @key" : "") }
+        // Align the comments of the fields that have one (gofmt-style), not to the longest field.
+        let commented = zip(fields, lines).filter { f, _ in
+            trailing.contains { lineOf($0.span.start) == lineOf(f.type.span.end) }
+        }
+        let commentColumn = commented.map(\.1.count).max() ?? 0
+        for (f, line) in zip(fields, lines) {
             leadingComments(before: f.name.span.start, indent: "  ")
-            out += "  " + (f.name.name + ":").padding(to: width + 1) + " " + type(f.type) + (f.isKey ? " @key" : "")
-            endLine(covering: f.name.span.to(f.type.span))
+            out += line
+            endLine(covering: f.name.span.to(f.type.span), alignTo: commentColumn)
         }
         leadingComments(before: end, indent: "  ")
     }

@@ -1,0 +1,121 @@
+// warden-bench: measures evaluation of a rule pack, in process, on one core, release build.
+//
+//   swift build -c release --product warden-bench && .build/release/warden-bench
+//
+// Prints decisions/s and latency percentiles for the compiled VM, the same for the
+// reference tree-walker (the baseline measured in the same run), their ratio, and the
+// JSON Lines path (parse + evaluate + write). Every run first checks that the VM and the
+// reference agree on every record: a fast wrong answer fails the benchmark.
+import Foundation
+import WardenEngine
+
+struct Options {
+    var rules = "rules/payments.rules"
+    var input = "datasets/sample/transactions.jsonl"
+    var records = 200_000
+    var repetitions = 5
+}
+
+var options = Options()
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let a = arguments.next() {
+    switch a {
+    case "--rules": options.rules = arguments.next() ?? options.rules
+    case "--input": options.input = arguments.next() ?? options.input
+    case "--records": options.records = Int(arguments.next() ?? "") ?? options.records
+    case "--repetitions": options.repetitions = Int(arguments.next() ?? "") ?? options.repetitions
+    default:
+        print("usage: warden-bench [--rules PACK] [--input FILE.jsonl] [--records N] [--repetitions N]")
+        exit(2)
+    }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("warden-bench: \(message)\n".utf8))
+    exit(1)
+}
+
+func loadPack(_ path: String) -> CompiledPack {
+    do throws(PackError) {
+        return try CompiledPack.load(path: path)
+    } catch {
+        fail(error.rendered)
+    }
+}
+let pack = loadPack(options.rules)
+guard let text = try? String(contentsOfFile: options.input, encoding: .utf8) else { fail("cannot read \(options.input)") }
+let lines = text.split(separator: "\n").map(String.init)
+var base: [Record] = []
+for line in lines {
+    if let r = try? pack.decodeRecord(json: line) { base.append(r) }
+}
+guard !base.isEmpty else { fail("no valid records in \(options.input)") }
+let records = (0..<options.records).map { base[$0 % base.count] }
+let named = base.map { pack.namedRecord($0) }
+
+// Correctness first: both evaluators agree on every distinct record.
+let vm = pack.makeEvaluator()
+let reference = pack.makeReferenceEvaluator()
+var hits = 0
+for (i, r) in base.enumerated() {
+    let a = vm.evaluate(r), b = reference.evaluate(named[i])
+    if a != b { fail("evaluators disagree on record \(i + 1): \(pack.actionName(a))/\(a.score) vs \(pack.actionName(b))/\(b.score)") }
+    hits += a.hits.count
+}
+
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+/// Runs `body` over all records `repetitions` times; returns the median decisions/s and the
+/// latency percentiles (ns) of one repetition timed per batch of 16 decisions.
+func measure(_ name: String, count: Int, repetitions: Int, _ body: (Int) -> Int64) -> (rate: Double, p50: Double, p99: Double) {
+    var rates: [Double] = []
+    var batchNanos: [Double] = []
+    var sink: Int64 = 0
+    for rep in 0..<repetitions {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var i = 0
+        while i < count {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let end = min(count, i + 16)
+            while i < end {
+                sink &+= body(i)
+                i += 1
+            }
+            if rep == 0 { batchNanos.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 16) }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        rates.append(Double(count) / seconds)
+    }
+    if sink == 42 { print("") }  // keeps the work observable
+    let sorted = batchNanos.sorted()
+    return (median(rates), sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))])
+}
+
+let compiled = measure("vm", count: records.count, repetitions: options.repetitions) { vm.evaluate(records[$0]).score }
+let referenceCount = min(records.count, 50_000)
+let tree = measure("reference", count: referenceCount, repetitions: options.repetitions) { reference.evaluate(named[$0 % named.count]).score }
+
+// JSON Lines path: parse + evaluate + write, as `warden eval` does (without file I/O).
+let jsonLines = (0..<min(records.count, 100_000)).map { Substring(lines[$0 % lines.count]) }
+var runner = JSONLinesRunner(pack: pack, explain: false)
+var out = JSONWriter()
+let json = measure("jsonl", count: jsonLines.count, repetitions: options.repetitions) { i in
+    runner.process(line: jsonLines[i], into: &out)
+    if out.bytes.count > 1 << 20 { out.bytes.removeAll(keepingCapacity: true) }
+    return 0
+}
+
+func f(_ x: Double) -> String { String(format: "%.0f", x) }
+print("""
+    warden-bench: \(options.rules), \(pack.program.rules.count) rules, \(base.count) distinct records (\(hits) hits), \
+    \(ProcessInfo.processInfo.activeProcessorCount) cores, one thread, median of \(options.repetitions)
+    | path                         | decisions/s | p50 ns | p99 ns | vs reference |
+    |------------------------------|------------:|-------:|-------:|-------------:|
+    | compiled VM                  | \(f(compiled.rate).padded(11)) | \(f(compiled.p50).padded(6)) | \(f(compiled.p99).padded(6)) | \(String(format: "%.1fx", compiled.rate / tree.rate).padded(12)) |
+    | reference tree-walker        | \(f(tree.rate).padded(11)) | \(f(tree.p50).padded(6)) | \(f(tree.p99).padded(6)) | \("1.0x".padded(12)) |
+    | JSONL parse+evaluate+write   | \(f(json.rate).padded(11)) | \(f(json.p50).padded(6)) | \(f(json.p99).padded(6)) | \(String(format: "%.1fx", json.rate / tree.rate).padded(12)) |
+    """)
+
+extension String {
+    func padded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
