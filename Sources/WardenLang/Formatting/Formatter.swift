@@ -257,9 +257,21 @@ public struct Formatter {
             out += "  emit \(e.output.name) { " + columns.joined(separator: ", ") + " }"
             endLine(covering: e.span)
         }
-        if !r.tags.isEmpty { out += "  tags " + r.tags.map(Formatter.quote).joined(separator: ", ") + "\n" }
-        if let s = r.severity { out += "  severity \(s.rawValue)\n" }
-        if r.shadow { out += "  shadow\n" }
+        if !r.tags.isEmpty, let span = r.tagsSpan {
+            leadingComments(before: span.start, indent: "  ")
+            out += "  tags " + r.tags.map(Formatter.quote).joined(separator: ", ")
+            endLine(covering: span)
+        }
+        if let s = r.severity, let span = r.severitySpan {
+            leadingComments(before: span.start, indent: "  ")
+            out += "  severity \(s.rawValue)"
+            endLine(covering: span)
+        }
+        if r.shadow, let span = r.shadowSpan {
+            leadingComments(before: span.start, indent: "  ")
+            out += "  shadow"
+            endLine(covering: span)
+        }
         leadingComments(before: span.end, indent: "  ")
         // Any trailing comments left inside the rule's span go on its last line.
         if let c = trailing.first, c.span.start < span.end {

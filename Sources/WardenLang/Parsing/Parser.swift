@@ -336,15 +336,19 @@ public struct Parser {
                 case .emit: rule.emits.append(try parseEmit(clauseToken.span))
                 case .tags:
                     repeat { rule.tags.append(try expectString("a tag in quotes").0) } while eat(.comma)
+                    rule.tagsSpan = clauseToken.span.to(Span(previousEnd, previousEnd))
                 case .severity:
                     let level = try expectIdent("a severity (low, medium, high, critical)")
                     if let s = Severity(rawValue: level.name) {
                         rule.severity = s
+                        rule.severitySpan = clauseToken.span.to(level.span)
                     } else {
                         diagnostics.error(.unknownSeverity, "unknown severity '\(level.name)'", at: level.span,
                                           help: "use low, medium, high or critical")
                     }
-                case .shadow: rule.shadow = true
+                case .shadow:
+                    rule.shadow = true
+                    rule.shadowSpan = clauseToken.span
                 default: break
                 }
             } catch {
@@ -431,9 +435,12 @@ public struct Parser {
                 type = .named(name)
             }
         }
-        while at(.question) {
+        while at(.question) || at(.questionQuestion) {
+            // `T??` lexes as one `??` token; it is two `?`s here (the checker rejects it).
+            let twice = at(.questionQuestion)
             _ = advance()
             type = .optional(type, type.span.to(Span(previousEnd, previousEnd)))
+            if twice { type = .optional(type, type.span) }
         }
         return type
     }

@@ -184,6 +184,11 @@ public struct RuleDecl: Sendable, Hashable {
     public var severity: Severity?
     public var shadow: Bool
     public var span: Span
+    /// Where the `tags`, `severity` and `shadow` clauses were written (the formatter keeps
+    /// comments next to them).
+    public var tagsSpan: Span? = nil
+    public var severitySpan: Span? = nil
+    public var shadowSpan: Span? = nil
 }
 
 public struct DecideEntry: Sendable, Hashable {
