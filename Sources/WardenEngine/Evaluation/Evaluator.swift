@@ -14,7 +14,6 @@ public final class Evaluator {
     /// on every register write.
     let registers: UnsafeMutablePointer<Value>
     let registerCount: Int
-    var record: [Value] = []
     /// `letGeneration[i] == generation` when let i holds this record's value.
     let letGeneration: UnsafeMutablePointer<UInt32>
     var generation: UInt32 = 0
@@ -67,7 +66,6 @@ public final class Evaluator {
     /// `Decision.errors` and `on_error` raises the action. Never throws, never traps on data.
     /// - Complexity: O(instructions reached); `and`/`or` short-circuit, lets run at most once.
     public func evaluate(_ record: Record, explain: Bool = false) -> Decision {
-        self.record = record.values
         generation &+= 1
         if generation == 0 {
             letGeneration.update(repeating: 0, count: max(1, program.lets.count))
@@ -80,20 +78,20 @@ public final class Evaluator {
         for index in hot.indices {
             let rule = hot[index]
             do throws(EvalError) {
-                guard case .bool(true) = try run(rule.condition) else { continue }
+                guard case .bool(true) = try run(rule.condition, record.values, generation) else { continue }
                 var score: Int64 = 0
-                if let s = rule.score, case .int(let n) = try run(s) { score = n }
+                if let s = rule.score, case .int(let n) = try run(s, record.values, generation) { score = n }
                 var emits: [Emission] = []
                 if !rule.shadow && rule.emits {
                     for e in program.rules[index].emits {
                         var values: [Value] = []
                         values.reserveCapacity(e.values.count)
-                        for b in e.values { values.append(try run(b)) }
+                        for b in e.values { values.append(try run(b, record.values, generation)) }
                         emits.append(Emission(output: e.output, values: values))
                     }
                 }
                 var hit = Hit(rule: index, score: score, shadow: rule.shadow)
-                if explain { hit.explanation = self.explain(program.rules[index]) }
+                if explain { hit.explanation = self.explain(program.rules[index], record.values) }
                 decision.hits.append(hit)
                 if !rule.shadow {
                     hitFlags[index] = true
@@ -113,7 +111,7 @@ public final class Evaluator {
                 break
             }
             do throws(EvalError) {
-                if case .bool(true) = try run(c) {
+                if case .bool(true) = try run(c, record.values, generation) {
                     decision.action = entry.action
                     break
                 }
@@ -129,17 +127,16 @@ public final class Evaluator {
 
     /// The value of a let for `record` (used by the conformance suite and `--explain`).
     public func evaluateLet(_ index: Int, record: Record) throws(EvalError) -> Value {
-        self.record = record.values
         generation &+= 1
-        return try letValue(index)
+        return try letValue(index, record.values, generation)
     }
 
-    func explain(_ rule: Program.Rule) -> [(name: String, json: String)] {
+    func explain(_ rule: Program.Rule, _ record: [Value]) -> [(name: String, json: String)] {
         rule.reads.map { read in
             var v: Value = .null
             switch read.source {
             case .field(let f): v = record[f]
-            case .let(let l): v = (try? letValue(l)) ?? .null
+            case .let(let l): v = (try? letValue(l, record, generation)) ?? .null
             }
             var w = JSONWriter()
             ValueText.writeJSON(v, read.type, zone: program.zone, into: &w)
@@ -148,10 +145,10 @@ public final class Evaluator {
     }
 
     @inline(__always)
-    func letValue(_ i: Int) throws(EvalError) -> Value {
+    func letValue(_ i: Int, _ record: [Value], _ generation: UInt32) throws(EvalError) -> Value {
         let r = letRegisters[i]
         if letGeneration[i] == generation { return registers[r] }
-        let v = try run(letStarts[i])
+        let v = try run(letStarts[i], record, generation)
         registers[r] = v
         letGeneration[i] = generation
         return v
@@ -182,8 +179,9 @@ public final class Evaluator {
     }
 
     /// The interpreter loop: runs a block until its `ret`.
-    func run(_ block: Block) throws(EvalError) -> Value {
-        let record = self.record
+    /// `record` and `generation` are parameters rather than reads of `self`, so the loop pays
+    /// no exclusivity check or retain for them.
+    func run(_ block: Block, _ record: [Value], _ generation: UInt32) throws(EvalError) -> Value {
         let registers = self.registers
         var pc = Int(block.start)
         while true {
@@ -193,7 +191,7 @@ public final class Evaluator {
             switch i.op {
             case .loadConst: registers[a] = constants[Int(i.b)]
             case .loadField: registers[a] = record[Int(i.b)]
-            case .loadLet: registers[a] = try letValue(Int(i.b))
+            case .loadLet: registers[a] = try letValue(Int(i.b), record, generation)
             case .move: registers[a] = registers[Int(i.b)]
             case .ret: return registers[a]
             case .jump: pc = a

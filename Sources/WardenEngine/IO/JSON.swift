@@ -119,7 +119,7 @@ private extension UInt8 {
 }
 
 /// Members beyond which duplicate keys are found with a hash set instead of a linear scan.
-private let duplicateKeySetThreshold = 16
+private let duplicateKeySetThreshold = 48
 
 private struct Parser {
     let b: UnsafeBufferPointer<UInt8>
