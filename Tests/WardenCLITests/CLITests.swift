@@ -123,18 +123,22 @@ import Testing
               id: string @key
               amount: money
               memo: string?
+              phone: string? @pii
             }
             param big: money = 100.00
             let large = amount >= big
             rule LARGE "large"
               when large and memo is not null
               score 50
+            rule PHONE "virtual operator phone"
+              when phone is not null and phone matches /^170/
+              score 1
             decide
               review when score >= 50
               allow
             """.write(to: dir.appendingPathComponent("demo.rules"), atomically: true, encoding: .utf8)
         let input = """
-            {"id": "T1", "amount": "150.00", "memo": "rent"}
+            {"id": "T1", "amount": "150.00", "memo": "rent", "phone": "17012345678"}
             {"id": "T2", "amount": "oops"}
             {"id": "T3", "amount": "150.00"}
             not json
@@ -143,7 +147,8 @@ import Testing
         #expect(r.status == 0)
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 4)
-        #expect(lines[0] == #"{"line":1,"key":"T1","action":"review","score":50,"hits":[{"rule":"LARGE","score":50,"values":{"large":true,"memo":"rent"}}]}"#)
+        // Personal data (@pii) is masked in explanations.
+        #expect(lines[0] == #"{"line":1,"key":"T1","action":"review","score":51,"hits":[{"rule":"LARGE","score":50,"values":{"large":true,"memo":"rent"}},{"rule":"PHONE","score":1,"values":{"phone":"170****5678"}}]}"#)
         #expect(lines[1] == #"{"line":2,"error":{"field":"amount","reason":"must be a decimal with at most 4 fractional digits"}}"#)
         #expect(lines[2] == #"{"line":3,"key":"T3","action":"allow","score":0,"hits":[]}"#)
         #expect(lines[3].hasPrefix(#"{"line":4,"error":{"reason":"invalid JSON"#))

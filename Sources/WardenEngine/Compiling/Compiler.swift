@@ -38,7 +38,7 @@ struct Compiler {
         program.packageName = pack.packageName
         program.version = pack.version
         program.inputName = pack.inputName
-        program.fields = pack.fields.map { Program.Field(name: $0.name, type: $0.type, isKey: $0.isKey) }
+        program.fields = pack.fields.map { Program.Field(name: $0.name, type: $0.type, isKey: $0.isKey, isPersonal: $0.isPersonal) }
         program.keyField = pack.keyField
         program.outputs = pack.outputs.map { ($0.name, $0.columns, $0.sortBy) }
         program.actions = pack.actions

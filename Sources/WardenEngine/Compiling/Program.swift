@@ -134,6 +134,8 @@ public struct Program: Sendable {
         public let name: String
         public let type: ValueType
         public let isKey: Bool
+        /// Personal data (`@pii`): shown masked.
+        public let isPersonal: Bool
     }
 
     public internal(set) var code: [Instruction] = []

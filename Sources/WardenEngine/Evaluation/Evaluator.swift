@@ -139,7 +139,12 @@ public final class Evaluator {
             case .let(let l): v = (try? letValue(l, record, generation)) ?? .null
             }
             var w = JSONWriter()
-            ValueText.writeJSON(v, read.type, zone: program.zone, into: &w)
+            if case .field(let f) = read.source, program.fields[f].isPersonal, case .string(let s) = v {
+                // Personal data is masked where a decision shows why a rule fired.
+                w.writeString(Text.mask(s))
+            } else {
+                ValueText.writeJSON(v, read.type, zone: program.zone, into: &w)
+            }
             return (read.name, w.string)
         }
     }

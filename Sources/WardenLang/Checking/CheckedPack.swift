@@ -6,6 +6,8 @@ public struct CheckedPack: Sendable {
         public let type: ValueType
         public let isKey: Bool
         public let span: Span
+        /// Declared `@pii`: masked in explanations, alerts and logs.
+        public var isPersonal: Bool = false
     }
     public struct Param: Sendable {
         public let name: String

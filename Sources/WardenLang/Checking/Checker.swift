@@ -268,7 +268,8 @@ public struct Checker {
                                   note: ("first declared", first.span))
                 continue
             }
-            out.append(CheckedPack.Field(name: f.name.name, type: resolveType(f.type), isKey: f.isKey, span: f.name.span))
+            out.append(CheckedPack.Field(name: f.name.name, type: resolveType(f.type), isKey: f.isKey, span: f.name.span,
+                                         isPersonal: f.isPersonal))
         }
         return out
     }

@@ -214,7 +214,7 @@ public struct Formatter {
 
     mutating func fields(_ fields: [FieldDecl], end: UInt32) {
         let width = fields.map(\.name.name.count).max() ?? 0
-        let lines = fields.map { "  " + ($0.name.name + ":").padding(to: width + 1) + " " + type($0.type) + ($0.isKey ? " @key" : "") }
+        let lines = fields.map { "  " + ($0.name.name + ":").padding(to: width + 1) + " " + type($0.type) + ($0.isKey ? " @key" : "") + ($0.isPersonal ? " @pii" : "") }
         // Align the comments of the fields that have one (gofmt-style), not to the longest field.
         let commented = zip(fields, lines).filter { f, _ in
             trailing.contains { lineOf($0.span.start) == lineOf(f.type.span.end) }

@@ -228,17 +228,19 @@ public struct Parser {
                 let name = try expectIdent("a field name", allowKeywords: true)
                 try expect(.colon, "after the field name")
                 let type = try parseType()
-                var isKey = false
-                if eat(.at) {
+                var isKey = false, isPersonal = false
+                while eat(.at) {
                     let attr = try expectIdent("an attribute")
-                    guard attr.name == "key" else {
+                    switch attr.name {
+                    case "key": isKey = true
+                    case "pii": isPersonal = true
+                    default:
                         diagnostics.error(.expectedToken, "unknown attribute '@\(attr.name)'", at: attr.span,
-                                          help: "the only field attribute is @key")
+                                          help: "field attributes are @key and @pii")
                         throw Failure()
                     }
-                    isKey = true
                 }
-                fields.append(FieldDecl(name: name, type: type, isKey: isKey))
+                fields.append(FieldDecl(name: name, type: type, isKey: isKey, isPersonal: isPersonal))
                 _ = eat(.comma)
             } catch {
                 // Skip the rest of the broken field: resume at the next line or the closing brace.

@@ -41,7 +41,7 @@ extension PackSyntax {
     }
 
     func dump(_ fields: [FieldDecl]) -> String {
-        fields.map { "(\($0.name.name) \(dump($0.type))\($0.isKey ? " key" : ""))" }.joined(separator: " ")
+        fields.map { "(\($0.name.name) \(dump($0.type))\($0.isKey ? " key" : "")\($0.isPersonal ? " pii" : ""))" }.joined(separator: " ")
     }
 
     func dump(_ d: Decl) -> String {

@@ -99,6 +99,8 @@ public struct FieldDecl: Sendable, Hashable {
     public var name: Ident
     public var type: TypeSyntax
     public var isKey: Bool
+    /// `@pii`: personal data (ID numbers, phones, names), masked wherever Warden shows it.
+    public var isPersonal: Bool = false
 }
 
 public struct InputDecl: Sendable, Hashable {
