@@ -24,7 +24,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Golden files and conformance cases are read from the source tree (#filePath), as data.
-        .executableTarget(name: "warden-bench", dependencies: ["WardenEngine"], path: "tools/warden-bench"),
+        // Benchmarks: the hand-written Swift yardstick lives in a library so a test can check
+        // that it agrees with the engine on every sample record.
+        .target(name: "WardenBenchmarks", dependencies: ["WardenEngine"], path: "tools/WardenBenchmarks"),
+        .executableTarget(name: "warden-bench", dependencies: ["WardenEngine", "WardenBenchmarks"], path: "tools/warden-bench"),
+        .testTarget(name: "WardenBenchmarksTests", dependencies: ["WardenBenchmarks", "WardenEngine"]),
         .testTarget(name: "WardenLangTests", dependencies: ["WardenLang", "WardenEngine"], exclude: ["golden"]),
         .testTarget(name: "WardenEngineTests", dependencies: ["WardenEngine", "WardenLang"], exclude: ["Conformance"]),
         .testTarget(name: "WardenCLITests", dependencies: ["warden"]),

@@ -14,6 +14,8 @@ struct Compiler {
     var zoneIndex: [String: Int] = [:]
     var setIndex: [ExprID: Int32] = [:]
     var constIndex: [ExactKey: Int32] = [:]
+    /// Shared subexpressions (by their dump) → the hidden let computing them.
+    var shared: [String: Int] = [:]
 
     struct Failed: Error {}
 
@@ -66,15 +68,18 @@ struct Compiler {
         }
         if diagnostics.hasErrors { return }
 
-        // Lets first (their blocks are entered on demand), then rules, then decide.
+        // Lets first (their blocks are entered on demand), then the subexpressions several
+        // rules share, then rules, then decide.
         for l in pack.lets {
-            program.lets.append(Program.Let(name: l.name, type: l.type, block: Block(start: 0), resultRegister: register()))
+            program.lets.append(Program.Let(name: l.name, type: l.type, block: Block(start: 0),
+                                            resultRegister: register(), declared: true))
         }
         for (i, l) in pack.lets.enumerated() {
             program.lets[i].block = block(l.value)
         }
+        planSharedSubexpressions()
         for rule in pack.rules {
-            let condition = block(rule.when)
+            let condition = conditionBlock(rule.when)
             let score = rule.score.map { block($0) }
             let emits = rule.emits.map { e in (output: e.output, values: e.values.map { block($0) }) }
             let reads: [(name: String, source: Program.Read, type: ValueType)] = rule.reads.compactMap { r in
@@ -88,19 +93,127 @@ struct Compiler {
                 id: rule.id, description: rule.description, condition: condition, score: score, action: rule.action,
                 emits: emits, tags: rule.tags, severity: rule.severity, shadow: rule.shadow, reads: reads))
         }
-        program.decide = pack.decide.map { ($0.action, $0.condition.map { block($0) }) }
+        program.decide = pack.decide.map { ($0.action, $0.condition.map { conditionBlock($0) }) }
     }
 
-    /// Compiles an expression as a block ending in `ret`.
-    mutating func block(_ id: ExprID) -> Block {
+    // MARK: Shared subexpressions
+
+    /// Calls and regex matches written identically in several places (`normalize(memo)` in two
+    /// rules) become hidden lets: computed at most once per record, and only when first needed,
+    /// so short-circuiting and error behaviour are unchanged. Names cannot be shadowed in the
+    /// language, so identical text means an identical value.
+    mutating func planSharedSubexpressions() {
+        var counts: [String: (count: Int, id: ExprID)] = [:]
+        func visit(_ id: ExprID) {
+            let kind = pack.syntax[id].kind
+            var candidate = false
+            switch kind {
+            case .call:
+                if case .function(let fn)? = pack.resolutions[id], !fn.isDecideOnly { candidate = true }
+            case .binary(.matches, _, _):
+                candidate = true
+            default: break
+            }
+            if candidate && !pack.constant[Int(id)] {
+                counts[pack.syntax.dump(id), default: (0, id)].count += 1
+            }
+            for child in children(id) { visit(child) }
+        }
+        for l in pack.lets { visit(l.value) }
+        for r in pack.rules {
+            visit(r.when)
+            if let s = r.score { visit(s) }
+        }
+        for (key, entry) in counts.sorted(by: { $0.key < $1.key }) where entry.count >= 2 {
+            shared[key] = program.lets.count
+            program.lets.append(Program.Let(name: "(shared) \(key)", type: type(entry.id), block: Block(start: 0),
+                                            resultRegister: register(), declared: false))
+        }
+        // Bodies are compiled after every shared let exists, so one may use another.
+        for (key, index) in shared.sorted(by: { $0.value < $1.value }) {
+            guard let entry = counts[key] else { continue }
+            program.lets[index].block = block(entry.id, root: true)
+        }
+    }
+
+    func children(_ id: ExprID) -> [ExprID] {
+        switch pack.syntax[id].kind {
+        case .member(let b, _): return [b]
+        case .index(let b, let k): return [b, k]
+        case .call(_, let args): return args
+        case .unary(_, let e), .isNull(let e, _): return [e]
+        case .binary(_, let l, let r), .range(let l, let r): return [l, r]
+        case .list(let items): return items
+        case .map(let entries): return entries.flatMap { [$0.key, $0.value] }
+        default: return []
+        }
+    }
+
+    // MARK: Blocks
+
+    /// Compiles an expression as a block ending in `ret`. `root` compiles a shared
+    /// subexpression's own body rather than a reference to it.
+    mutating func block(_ id: ExprID, root: Bool = false) -> Block {
         let start = Int32(program.code.count)
         do {
-            let r = try emit(id)
+            let r = try emit(id, root: root)
             append(.ret, r)
         } catch {
             append(.ret, 0)
         }
         return Block(start: start)
+    }
+
+    /// Compiles a condition as jumps: `a and b and c` tests each operand and leaves on the
+    /// first false one, without materialising the intermediate bools.
+    mutating func conditionBlock(_ id: ExprID) -> Block {
+        let start = Int32(program.code.count)
+        do {
+            var failed: [Int] = []
+            try branch(id, when: false, into: &failed)
+            append(.ret, constant(.bool(true)))
+            for j in failed { patch(j) }
+            append(.ret, constant(.bool(false)))
+        } catch {
+            append(.ret, 0)
+        }
+        return Block(start: start)
+    }
+
+    /// Emits code that jumps (to targets patched later, collected in `jumps`) when `id`
+    /// evaluates to `when`, and falls through otherwise.
+    mutating func branch(_ id: ExprID, when: Bool, into jumps: inout [Int]) throws(Failed) {
+        if fold && pack.constant[Int(id)], case .bool(let b) = try constantValue(id) {
+            if b == when {
+                jumps.append(program.code.count)
+                append(.jump, 0)
+            }
+            return
+        }
+        switch pack.syntax[id].kind {
+        case .binary(.and, let l, let r) where !when:
+            try branch(l, when: false, into: &jumps)
+            try branch(r, when: false, into: &jumps)
+        case .binary(.or, let l, let r) where when:
+            try branch(l, when: true, into: &jumps)
+            try branch(r, when: true, into: &jumps)
+        case .binary(.and, let l, let r):
+            var skip: [Int] = []
+            try branch(l, when: false, into: &skip)
+            try branch(r, when: true, into: &jumps)
+            for j in skip { patch(j) }
+        case .binary(.or, let l, let r):
+            var skip: [Int] = []
+            try branch(l, when: true, into: &skip)
+            try branch(r, when: false, into: &jumps)
+            for j in skip { patch(j) }
+        case .unary(.not, let e):
+            try branch(e, when: !when, into: &jumps)
+        default:
+            let r = try emit(id)
+            jumps.append(program.code.count)
+            append(when ? .jumpIfTrue : .jumpIfFalse, r, 0)
+        }
     }
 
     // MARK: Emission helpers
@@ -121,19 +234,27 @@ struct Compiler {
         return dst
     }
 
+    /// The frame slot of a constant (added to the pool once).
     mutating func constant(_ v: Value) -> Int32 {
-        if let i = constIndex[ExactKey(v)], program.constants[Int(i)] == v { return i }
-        program.constants.append(v)
-        let i = Int32(program.constants.count - 1)
-        constIndex[ExactKey(v)] = i
-        return i
+        let k: Int
+        if let i = constIndex[ExactKey(v)], program.constants[Int(i)] == v {
+            k = Int(i)
+        } else {
+            program.constants.append(v)
+            k = program.constants.count - 1
+            constIndex[ExactKey(v)] = Int32(k)
+        }
+        return Int32(-1 - pack.fields.count - k)
     }
 
-    mutating func loadConstant(_ v: Value) -> Int32 { op(.loadConst, constant(v)) }
+    /// The frame slot of input field `f`.
+    func fieldSlot(_ f: Int) -> Int32 { Int32(-1 - f) }
 
-    /// Patches the jump at `at` to land on the next instruction.
-    mutating func patch(_ at: Int, operand: WritableKeyPath<Instruction, Int32>) {
-        program.code[at][keyPath: operand] = Int32(program.code.count)
+    /// Points the jump at `at` to the next instruction (jump targets are operand a for
+    /// `jump`, b for the conditional jumps).
+    mutating func patch(_ at: Int) {
+        let target = Int32(program.code.count)
+        if program.code[at].op == .jump { program.code[at].a = target } else { program.code[at].b = target }
     }
 
     func type(_ id: ExprID) -> ValueType { pack.types[Int(id)] }
@@ -156,25 +277,34 @@ struct Compiler {
         return promote && type(id).unwrapped == .int ? op(.intToMoney, r) : r
     }
 
+    /// The value of a let, as the slot of its result register.
+    mutating func letSlot(_ index: Int) -> Int32 {
+        append(.ensureLet, Int32(index))
+        return program.lets[index].resultRegister
+    }
+
     // MARK: Expressions
 
-    mutating func emit(_ id: ExprID) throws(Failed) -> Int32 {
+    /// Emits code computing `id` and returns the frame slot holding its value (a field or a
+    /// constant needs no code at all).
+    mutating func emit(_ id: ExprID, root: Bool = false) throws(Failed) -> Int32 {
         let t = type(id)
         // Constant lists and maps are always loaded whole; scalars fold unless asked not to
         // (the conformance suite runs both ways).
         if pack.constant[Int(id)] && (fold || isContainer(t)) {
-            return loadConstant(try constantValue(id))
+            return constant(try constantValue(id))
         }
+        if !root, let index = shared[pack.syntax.dump(id)] { return letSlot(index) }
         switch pack.syntax[id].kind {
         case .int, .decimal, .string, .bool, .date, .duration, .regex:
-            return loadConstant(try constantValue(id))
+            return constant(try constantValue(id))
         case .error, .range:
             throw Failed()
         case .name, .member:
             switch pack.resolutions[id] {
-            case .field(let i)?: return op(.loadField, Int32(i))
-            case .let(let i)?: return op(.loadLet, Int32(i))
-            default: return loadConstant(try constantValue(id))
+            case .field(let i)?: return fieldSlot(i)
+            case .let(let i)?: return letSlot(i)
+            default: return constant(try constantValue(id))
             }
         case .index(let base, let key):
             let table = try mapTable(base)
@@ -188,7 +318,8 @@ struct Compiler {
             return op(.isNull, try emit(e), negated ? 1 : 0)
         case .list(let items):
             let promote = t == .list(.decimal)
-            let values = try items.map { item throws(Failed) in try emit(item, promote: promote) }
+            var values: [Int32] = []
+            for item in items { values.append(try emit(item, promote: promote)) }
             // Elements go to consecutive registers.
             let base = Int32(program.registerCount)
             for v in values { append(.move, register(), v) }
@@ -242,7 +373,7 @@ struct Compiler {
             let jump = program.code.count
             append(bop == .and ? .jumpIfFalse : bop == .or ? .jumpIfTrue : .jumpIfNotNull, dst, 0)
             append(.move, dst, try emit(r, promote: bop == .coalesce && type(id).unwrapped == .decimal))
-            patch(jump, operand: \.b)
+            patch(jump)
             return dst
         case .eq, .ne:
             let a = try emit(l, promote: promote), b = try emit(r, promote: promote)
@@ -297,20 +428,21 @@ struct Compiler {
             let jump = program.code.count
             append(.jumpIfFalse, dst, 0)
             append(lessEqual, dst, x, b)
-            patch(jump, operand: \.b)
+            patch(jump)
             return dst
         case .list(let items) where !pack.constant[Int(r)]:
             // `x in [a, b]` with non-constant elements: a chain of equality tests.
             let promote = rt == .list(.decimal)
             let x = try emit(l, promote: promote)
-            let dst = loadConstant(.bool(false))
+            let dst = register()
+            append(.move, dst, constant(.bool(false)))
             var jumps: [Int] = []
             for item in items {
                 append(.equal, dst, x, try emit(item, promote: promote))
                 jumps.append(program.code.count)
                 append(.jumpIfTrue, dst, 0)
             }
-            for j in jumps { patch(j, operand: \.b) }
+            for j in jumps { patch(j) }
             return dst
         default:
             break
@@ -369,7 +501,6 @@ struct Compiler {
             return op(.tagged, Int32(program.strings.count - 1))
         default: break
         }
-        // Arguments go to consecutive registers (the VM reads r[c] and r[c+1]).
         var values: [Int32] = []
         for a in args.prefix(fn == .hour ? 1 : 2) {
             var r = try emit(a, promote: (fn == .min || fn == .max) && type(id) == .decimal)
@@ -391,10 +522,8 @@ struct Compiler {
                 throw Failed()
             }
         }
-        let base = register()
-        append(.move, base, values[0])
-        if values.count > 1 { append(.move, register(), values[1]) }
-        program.calls.append(CallSite(fn: fn, zone: zoneNumber))
-        return op(.call, Int32(program.calls.count - 1), base)
+        program.calls.append(CallSite(fn: fn, zone: zoneNumber, first: values[0],
+                                      second: values.count > 1 ? values[1] : constant(.null)))
+        return op(.call, Int32(program.calls.count - 1))
     }
 }

@@ -1,8 +1,12 @@
 import WardenLang
 
 /// One VM instruction: an opcode and up to three small integer operands (16 bytes).
-/// Operands are register numbers, constant/table indices or jump targets, as each
-/// opcode's comment says. `r[x]` is register x.
+///
+/// Value operands are *frame slots*: a slot ≥ 0 is a temporary register; a slot in
+/// `-F ... -1` is input field `-1 - slot` (F = number of fields); a slot ≤ `-F - 1` is
+/// constant `-1 - F - slot`. The frame holds constants, then the record's fields, then the
+/// temporaries, so an instruction reads a field or a constant directly, with no load.
+/// `s[x]` below is slot x; other operands are indices or jump targets, as each case says.
 public struct Instruction: Sendable, Hashable {
     public var op: Opcode
     public var a: Int32
@@ -18,77 +22,73 @@ public struct Instruction: Sendable, Hashable {
 }
 
 public enum Opcode: UInt8, Sendable, Hashable {
-    /// r[a] = constants[b]
-    case loadConst
-    /// r[a] = record field slot b
-    case loadField
-    /// r[a] = value of let b (computed on first use in this record, then reused)
-    case loadLet
-    /// r[a] = r[b]
+    /// compute let a for this record unless done (its value is then in its result register)
+    case ensureLet
+    /// s[a] = s[b]
     case move
-    /// return r[a] from the current block
+    /// return s[a] from the current block
     case ret
     /// pc = a
     case jump
-    /// if r[a] is false: pc = b
+    /// if s[a] is false: pc = b
     case jumpIfFalse
-    /// if r[a] is true: pc = b
+    /// if s[a] is true: pc = b
     case jumpIfTrue
-    /// if r[a] is not null: pc = b
+    /// if s[a] is not null: pc = b
     case jumpIfNotNull
-    /// r[a] = not r[b]
+    /// s[a] = not s[b]
     case not
-    /// r[a] = (r[b] is null) == (c == 0)   (c = 1 for `is not null`)
+    /// s[a] = (s[b] is null) == (c == 0)   (c = 1 for `is not null`)
     case isNull
-    /// r[a] = r[b] + r[c] on ints (checked); likewise sub, mul, div (truncating), mod
+    /// s[a] = s[b] + s[c] on ints (checked); likewise sub, mul, div (truncating), mod
     case addInt, subInt, mulInt, divInt, modInt
-    /// r[a] = -r[b] (int)
+    /// s[a] = -s[b] (int)
     case negInt
-    /// r[a] = r[b] ⊕ r[c] on decimals (checked, half-even at 4 places)
+    /// s[a] = s[b] ⊕ s[c] on decimals (checked, half-even at 4 places)
     case addMoney, subMoney, mulMoney, divMoney
-    /// r[a] = -r[b] (decimal)
+    /// s[a] = -s[b] (decimal)
     case negMoney
-    /// r[a] = decimal(r[b]) for an int r[b]
+    /// s[a] = decimal(s[b]) for an int s[b]
     case intToMoney
-    /// r[a] = r[b] + r[c] on dates and ints, range-checked to years 1–9999
+    /// s[a] = s[b] + s[c] on a date and an int, range-checked to years 1–9999
     case addDays
-    /// r[a] = r[b] - r[c] on a date and an int, range-checked
+    /// s[a] = s[b] - s[c] on a date and an int, range-checked
     case subDays
-    /// r[a] = local date (in the pack zone) of timestamp r[b]
+    /// s[a] = local date (in the pack zone) of timestamp s[b]
     case timestampToDate
-    /// r[a] = r[b] + r[c] on strings
+    /// s[a] = s[b] + s[c] on strings
     case concat
-    /// r[a] = (r[b] == r[c]) by the language's equality (null equals nothing)
+    /// s[a] = (s[b] == s[c]) by the language's equality (null equals nothing)
     case equal
-    /// r[a] = (r[b] != r[c]); null differs from everything
+    /// s[a] = (s[b] != s[c]); null differs from everything
     case notEqual
-    /// r[a] = r[b] < r[c] on ints; likewise <=
+    /// s[a] = s[b] < s[c] on ints; likewise <=
     case lessInt, lessEqualInt
-    /// r[a] = r[b] < r[c] on decimals; likewise <=
+    /// s[a] = s[b] < s[c] on decimals; likewise <=
     case lessMoney, lessEqualMoney
-    /// r[a] = r[b] < r[c] on strings by scalars; likewise <=
+    /// s[a] = s[b] < s[c] on strings by scalars; likewise <=
     case lessString, lessEqualString
-    /// r[a] = r[b] in sets[c]
+    /// s[a] = s[b] in sets[c]
     case inSet
-    /// r[a] = r[b] in the list r[c] (a list-typed field)
+    /// s[a] = s[b] in the list s[c] (a list-typed field)
     case inList
-    /// r[a] = maps[c][r[b]] or null
+    /// s[a] = maps[c][s[b]] or null
     case mapGet
-    /// r[a] = r[b] is a key of maps[c]
+    /// s[a] = s[b] is a key of maps[c]
     case inMap
-    /// r[a] = regex patterns[c] finds a match in r[b]
+    /// s[a] = regex patterns[c] finds a match in s[b]
     case matches
-    /// r[a] = builtin calls[b] applied to r[c] (and r[c+1] for two-argument builtins)
+    /// s[a] = builtin calls[b] applied to its argument slots
     case call
-    /// r[a] = a list of the c registers starting at r[b]
+    /// s[a] = a list of the c registers starting at register b
     case makeList
-    /// r[a] = the decision's total score (decide only)
+    /// s[a] = the decision's total score (decide only)
     case totalScore
-    /// r[a] = some non-shadow hit requested action b (decide only)
+    /// s[a] = some non-shadow hit requested action b (decide only)
     case requestedAction
-    /// r[a] = rule b hit, not in shadow (decide only)
+    /// s[a] = rule b hit, not in shadow (decide only)
     case hitRule
-    /// r[a] = some non-shadow hit has tag strings[b] (decide only)
+    /// s[a] = some non-shadow hit has tag strings[b] (decide only)
     case tagged
 }
 
@@ -102,6 +102,9 @@ public struct CallSite: Sendable {
     public let fn: Builtin
     /// Index into `Program.zones` for `hour`, `date_of`, `parse_timestamp`.
     public let zone: Int
+    /// Frame slots of the arguments (the second is unused by one-argument builtins).
+    public let first: Int32
+    public let second: Int32
 }
 
 /// A pack compiled for evaluation: immutable, `Sendable`, shared by every thread.
@@ -129,6 +132,8 @@ public struct Program: Sendable {
         public internal(set) var block: Block
         /// The register holding the let's value once computed for the current record.
         public let resultRegister: Int32
+        /// False for lets the compiler made for subexpressions shared by several rules.
+        public let declared: Bool
     }
     public struct Field: Sendable {
         public let name: String
@@ -149,6 +154,7 @@ public struct Program: Sendable {
     public internal(set) var lets: [Let] = []
     public internal(set) var rules: [Rule] = []
     public internal(set) var decide: [(action: Int, condition: Block?)] = []
+    /// Temporary registers (slots ≥ 0).
     public internal(set) var registerCount = 0
 
     public internal(set) var packageName = ""
@@ -163,12 +169,13 @@ public struct Program: Sendable {
     /// Param values after overrides, for reports.
     public internal(set) var params: [(name: String, type: ValueType, value: Value)] = []
 
-    /// A readable listing of the instructions, for `--dump` and golden tests.
+    /// A readable listing of the instructions and constants, for profiling and debugging.
     public var listing: String {
         var out = ""
         for (pc, i) in code.enumerated() {
             out += "\(pc): \(i.op) \(i.a) \(i.b) \(i.c)\n"
         }
+        for (k, c) in constants.enumerated() { out += "constant \(k) (slot \(-1 - fields.count - k)) = \(c)\n" }
         return out
     }
 }

@@ -8,12 +8,15 @@ import WardenLang
 public final class Evaluator {
     public let program: Program
     let code: [Instruction]
-    let constants: [Value]
-    /// The register file. A raw buffer rather than an array: the interpreter re-enters itself
-    /// for lets, and an array property would pay an exclusivity check and a uniqueness check
-    /// on every register write.
-    let registers: UnsafeMutablePointer<Value>
-    let registerCount: Int
+    /// The frame: constants, then the record's fields, then the temporary registers (see
+    /// `Instruction`). `base` points at register 0; fields and constants sit below it, so an
+    /// instruction's slot indexes `base` directly. A raw buffer rather than an array: the
+    /// interpreter re-enters itself for lets, and an array property would pay an exclusivity
+    /// check and a uniqueness check on every write.
+    let frame: UnsafeMutablePointer<Value>
+    let frameCount: Int
+    let base: UnsafeMutablePointer<Value>
+    let fieldCount: Int
     /// `letGeneration[i] == generation` when let i holds this record's value.
     let letGeneration: UnsafeMutablePointer<UInt32>
     var generation: UInt32 = 0
@@ -23,9 +26,11 @@ public final class Evaluator {
     /// What `evaluate` needs of each rule per record, without copying `Program.Rule`.
     let hot: [HotRule]
     // Decide state for the current record.
-    var hitFlags: [Bool]
-    var requestedActions: [Bool]
-    var totalScore: Int64 = 0
+    // Decide state lives in raw memory for the same reason as the registers: `run` reads it,
+    // and class `var`s would cost two exclusivity checks on every entry to `run`.
+    let hitFlags: UnsafeMutableBufferPointer<Bool>
+    let requestedActions: UnsafeMutableBufferPointer<Bool>
+    let totalScore: UnsafeMutablePointer<Int64>
 
     struct HotRule {
         let condition: Block
@@ -38,10 +43,12 @@ public final class Evaluator {
     public init(program: Program) {
         self.program = program
         self.code = program.code
-        self.constants = program.constants
-        registerCount = max(1, program.registerCount)
-        registers = .allocate(capacity: registerCount)
-        registers.initialize(repeating: .null, count: registerCount)
+        fieldCount = program.fields.count
+        frameCount = program.constants.count + fieldCount + max(1, program.registerCount)
+        frame = .allocate(capacity: frameCount)
+        frame.initialize(repeating: .null, count: frameCount)
+        base = frame + program.constants.count + fieldCount
+        for (k, c) in program.constants.enumerated() { base[-1 - fieldCount - k] = c }
         letGeneration = .allocate(capacity: max(1, program.lets.count))
         letGeneration.initialize(repeating: 0, count: max(1, program.lets.count))
         letStarts = program.lets.map(\.block)
@@ -50,14 +57,21 @@ public final class Evaluator {
         hot = program.rules.map {
             HotRule(condition: $0.condition, score: $0.score, action: $0.action, shadow: $0.shadow, emits: !$0.emits.isEmpty)
         }
-        self.hitFlags = Array(repeating: false, count: program.rules.count)
-        self.requestedActions = Array(repeating: false, count: program.actions.count)
+        hitFlags = .allocate(capacity: program.rules.count)
+        hitFlags.initialize(repeating: false)
+        requestedActions = .allocate(capacity: program.actions.count)
+        requestedActions.initialize(repeating: false)
+        totalScore = .allocate(capacity: 1)
+        totalScore.initialize(to: 0)
     }
 
     deinit {
-        registers.deinitialize(count: registerCount)
-        registers.deallocate()
+        frame.deinitialize(count: frameCount)
+        frame.deallocate()
         letGeneration.deallocate()
+        hitFlags.deallocate()
+        requestedActions.deallocate()
+        totalScore.deallocate()
     }
 
     /// Evaluates every rule against `record` and applies the decide policy.
@@ -66,27 +80,23 @@ public final class Evaluator {
     /// `Decision.errors` and `on_error` raises the action. Never throws, never traps on data.
     /// - Complexity: O(instructions reached); `and`/`or` short-circuit, lets run at most once.
     public func evaluate(_ record: Record, explain: Bool = false) -> Decision {
-        generation &+= 1
-        if generation == 0 {
-            letGeneration.update(repeating: 0, count: max(1, program.lets.count))
-            generation = 1
-        }
-        totalScore = 0
-        for i in hitFlags.indices { hitFlags[i] = false }
-        for i in requestedActions.indices { requestedActions[i] = false }
+        start(record)
+        totalScore.pointee = 0
+        hitFlags.update(repeating: false)
+        requestedActions.update(repeating: false)
         var decision = Decision()
         for index in hot.indices {
             let rule = hot[index]
             do throws(EvalError) {
-                guard case .bool(true) = try run(rule.condition, record.values, generation) else { continue }
+                guard case .bool(true) = try run(rule.condition, generation) else { continue }
                 var score: Int64 = 0
-                if let s = rule.score, case .int(let n) = try run(s, record.values, generation) { score = n }
+                if let s = rule.score, case .int(let n) = try run(s, generation) { score = n }
                 var emits: [Emission] = []
                 if !rule.shadow && rule.emits {
                     for e in program.rules[index].emits {
                         var values: [Value] = []
                         values.reserveCapacity(e.values.count)
-                        for b in e.values { values.append(try run(b, record.values, generation)) }
+                        for b in e.values { values.append(try run(b, generation)) }
                         emits.append(Emission(output: e.output, values: values))
                     }
                 }
@@ -95,8 +105,8 @@ public final class Evaluator {
                 decision.hits.append(hit)
                 if !rule.shadow {
                     hitFlags[index] = true
-                    let (sum, overflow) = totalScore.addingReportingOverflow(score)
-                    totalScore = overflow ? (score > 0 ? .max : .min) : sum
+                    let (sum, overflow) = totalScore.pointee.addingReportingOverflow(score)
+                    totalScore.pointee = overflow ? (score > 0 ? .max : .min) : sum
                     if let a = rule.action { requestedActions[a] = true }
                     decision.emits.append(contentsOf: emits)
                 }
@@ -104,14 +114,14 @@ public final class Evaluator {
                 decision.errors.append(RuleError(rule: index, error: error))
             }
         }
-        decision.score = totalScore
+        decision.score = totalScore.pointee
         for (i, entry) in program.decide.enumerated() {
             guard let c = entry.condition else {
                 decision.action = entry.action
                 break
             }
             do throws(EvalError) {
-                if case .bool(true) = try run(c, record.values, generation) {
+                if case .bool(true) = try run(c, generation) {
                     decision.action = entry.action
                     break
                 }
@@ -127,8 +137,22 @@ public final class Evaluator {
 
     /// The value of a let for `record` (used by the conformance suite and `--explain`).
     public func evaluateLet(_ index: Int, record: Record) throws(EvalError) -> Value {
+        start(record)
+        return try letValue(index, generation)
+    }
+
+    /// Puts a record's fields into the frame and forgets the previous record's lets.
+    @inline(__always)
+    func start(_ record: Record) {
+        precondition(record.values.count == fieldCount, "a record of another pack")
+        record.values.withUnsafeBufferPointer { values in
+            for f in 0..<fieldCount { base[-1 - f] = values[f] }
+        }
         generation &+= 1
-        return try letValue(index, record.values, generation)
+        if generation == 0 {
+            letGeneration.update(repeating: 0, count: max(1, program.lets.count))
+            generation = 1
+        }
     }
 
     func explain(_ rule: Program.Rule, _ record: [Value]) -> [(name: String, json: String)] {
@@ -136,7 +160,7 @@ public final class Evaluator {
             var v: Value = .null
             switch read.source {
             case .field(let f): v = record[f]
-            case .let(let l): v = (try? letValue(l, record, generation)) ?? .null
+            case .let(let l): v = (try? letValue(l, generation)) ?? .null
             }
             var w = JSONWriter()
             if case .field(let f) = read.source, program.fields[f].isPersonal, case .string(let s) = v {
@@ -150,53 +174,56 @@ public final class Evaluator {
     }
 
     @inline(__always)
-    func letValue(_ i: Int, _ record: [Value], _ generation: UInt32) throws(EvalError) -> Value {
-        let r = letRegisters[i]
-        if letGeneration[i] == generation { return registers[r] }
-        let v = try run(letStarts[i], record, generation)
-        registers[r] = v
+    func letValue(_ i: Int, _ generation: UInt32) throws(EvalError) -> Value {
+        try ensureLet(i, generation)
+        return base[letRegisters[i]]
+    }
+
+    /// Computes let `i` into its register unless this record already did.
+    @inline(__always)
+    func ensureLet(_ i: Int, _ generation: UInt32) throws(EvalError) {
+        if letGeneration[i] == generation { return }
+        let v = try run(letStarts[i], generation)
+        base[letRegisters[i]] = v
         letGeneration[i] = generation
-        return v
     }
 
     @inline(__always)
     func int(_ r: Int32) throws(EvalError) -> Int64 {
-        guard case .int(let n) = registers[Int(r)] else { throw Ops.internalError("an int register") }
+        guard case .int(let n) = base[Int(r)] else { throw Ops.internalError("an int register") }
         return n
     }
 
     @inline(__always)
     func money(_ r: Int32) throws(EvalError) -> Money {
-        guard case .money(let m) = registers[Int(r)] else { throw Ops.internalError("a decimal register") }
+        guard case .money(let m) = base[Int(r)] else { throw Ops.internalError("a decimal register") }
         return m
     }
 
     @inline(__always)
     func bool(_ r: Int32) -> Bool {
-        if case .bool(true) = registers[Int(r)] { return true }
+        if case .bool(true) = base[Int(r)] { return true }
         return false
     }
 
     @inline(__always)
     func string(_ r: Int32) throws(EvalError) -> String {
-        guard case .string(let s) = registers[Int(r)] else { throw Ops.internalError("a string register") }
+        guard case .string(let s) = base[Int(r)] else { throw Ops.internalError("a string register") }
         return s
     }
 
     /// The interpreter loop: runs a block until its `ret`.
-    /// `record` and `generation` are parameters rather than reads of `self`, so the loop pays
-    /// no exclusivity check or retain for them.
-    func run(_ block: Block, _ record: [Value], _ generation: UInt32) throws(EvalError) -> Value {
-        let registers = self.registers
+    /// `generation` is a parameter rather than a read of `self`, so the loop pays no
+    /// exclusivity check for it.
+    func run(_ block: Block, _ generation: UInt32) throws(EvalError) -> Value {
+        let registers = self.base
         var pc = Int(block.start)
         while true {
             let i = code[pc]
             pc += 1
             let a = Int(i.a)
             switch i.op {
-            case .loadConst: registers[a] = constants[Int(i.b)]
-            case .loadField: registers[a] = record[Int(i.b)]
-            case .loadLet: registers[a] = try letValue(Int(i.b), record, generation)
+            case .ensureLet: try ensureLet(a, generation)
             case .move: registers[a] = registers[Int(i.b)]
             case .ret: return registers[a]
             case .jump: pc = a
@@ -241,11 +268,10 @@ public final class Evaluator {
             case .matches: registers[a] = .bool(try Ops.matches(matchers[Int(i.c)], try string(i.b)))
             case .call:
                 let site = program.calls[Int(i.b)]
-                let base = Int(i.c)
-                let second = base + 1 < registerCount ? registers[base + 1] : .null
-                registers[a] = try Ops.call(site.fn, registers[base], second, zone: program.zones[site.zone])
+                registers[a] = try Ops.call(site.fn, registers[Int(site.first)], registers[Int(site.second)],
+                                            zone: program.zones[site.zone])
             case .makeList: registers[a] = .list(Array(UnsafeBufferPointer(start: registers + Int(i.b), count: Int(i.c))))
-            case .totalScore: registers[a] = .int(totalScore)
+            case .totalScore: registers[a] = .int(totalScore.pointee)
             case .requestedAction: registers[a] = .bool(requestedActions[Int(i.b)])
             case .hitRule: registers[a] = .bool(hitFlags[Int(i.b)])
             case .tagged:
