@@ -128,7 +128,12 @@ public enum Text {
     static func isWhiteSpace(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         if v < 0x80 { return v == 0x20 || (0x09...0x0D).contains(v) }
-        return scalar.properties.isWhitespace
+        // The White_Space property's whole non-ASCII list (Unicode 15), as a switch: the
+        // property lookup was the top cost of name normalisation.
+        switch v {
+        case 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+        default: return false
+        }
     }
 
     /// Scalars whose NFKC image is their ``foldWidth(_:)`` image and that never take part in

@@ -79,8 +79,6 @@ struct Compiler {
         }
         planSharedSubexpressions()
         for rule in pack.rules {
-            let condition = conditionBlock(rule.when)
-            let score = rule.score.map { block($0) }
             let emits = rule.emits.map { e in (output: e.output, values: e.values.map { block($0) }) }
             let reads: [(name: String, source: Program.Read, type: ValueType)] = rule.reads.compactMap { r in
                 switch r {
@@ -90,10 +88,50 @@ struct Compiler {
                 }
             }
             program.rules.append(Program.Rule(
-                id: rule.id, description: rule.description, condition: condition, score: score, action: rule.action,
+                id: rule.id, description: rule.description, action: rule.action,
                 emits: emits, tags: rule.tags, severity: rule.severity, shadow: rule.shadow, reads: reads))
         }
-        program.decide = pack.decide.map { ($0.action, $0.condition.map { conditionBlock($0) }) }
+        compileRules()
+        compileDecide()
+    }
+
+    /// All rules as one block: each tests its condition (jumping to the next rule when it
+    /// fails), computes its score and records the hit. One pass over the pack per record, no
+    /// call per rule.
+    mutating func compileRules() {
+        program.rulesBlock = Block(start: Int32(program.code.count))
+        for (index, rule) in pack.rules.enumerated() {
+            program.ruleStarts.append(Int32(program.code.count))
+            do throws(Failed) {
+                var failed: [Int] = []
+                try branch(rule.when, when: false, into: &failed)
+                let score = try rule.score.map { s throws(Failed) in try emit(s) } ?? constant(.int(0))
+                append(.hit, Int32(index), score)
+                for j in failed { patch(j) }
+            } catch {
+                // Reported already; the program is discarded.
+            }
+        }
+        program.ruleStarts.append(Int32(program.code.count))
+        append(.ret, constant(.null))
+    }
+
+    /// The decide policy as one block returning the chosen action's index.
+    mutating func compileDecide() {
+        program.decideBlock = Block(start: Int32(program.code.count))
+        for entry in pack.decide {
+            program.decideStarts.append(Int32(program.code.count))
+            do throws(Failed) {
+                var failed: [Int] = []
+                if let c = entry.condition { try branch(c, when: false, into: &failed) }
+                append(.ret, constant(.int(Int64(entry.action))))
+                for j in failed { patch(j) }
+            } catch {
+                // Reported already.
+            }
+        }
+        program.decideStarts.append(Int32(program.code.count))
+        append(.ret, constant(.int(-1)))
     }
 
     // MARK: Shared subexpressions
@@ -164,22 +202,6 @@ struct Compiler {
         return Block(start: start)
     }
 
-    /// Compiles a condition as jumps: `a and b and c` tests each operand and leaves on the
-    /// first false one, without materialising the intermediate bools.
-    mutating func conditionBlock(_ id: ExprID) -> Block {
-        let start = Int32(program.code.count)
-        do {
-            var failed: [Int] = []
-            try branch(id, when: false, into: &failed)
-            append(.ret, constant(.bool(true)))
-            for j in failed { patch(j) }
-            append(.ret, constant(.bool(false)))
-        } catch {
-            append(.ret, 0)
-        }
-        return Block(start: start)
-    }
-
     /// Emits code that jumps (to targets patched later, collected in `jumps`) when `id`
     /// evaluates to `when`, and falls through otherwise.
     mutating func branch(_ id: ExprID, when: Bool, into jumps: inout [Int]) throws(Failed) {
@@ -210,10 +232,59 @@ struct Compiler {
         case .unary(.not, let e):
             try branch(e, when: !when, into: &jumps)
         default:
+            if try fusedBranch(id, when: when, into: &jumps) { return }
             let r = try emit(id)
             jumps.append(program.code.count)
             append(when ? .jumpIfTrue : .jumpIfFalse, r, 0)
         }
+    }
+
+    /// Emits one compare-and-branch instruction for a comparison, `in` over a constant set,
+    /// or a null test; false when `id` is none of those.
+    mutating func fusedBranch(_ id: ExprID, when: Bool, into jumps: inout [Int]) throws(Failed) -> Bool {
+        func emitJump(_ op: Opcode, _ a: Int32, _ b: Int32, holds: Bool) {
+            jumps.append(program.code.count)
+            // The target is patched later; the polarity lives in the sign of operand c.
+            append(op, a, b, holds ? 0 : -1)
+        }
+        switch pack.syntax[id].kind {
+        case .binary(let bop, let l, let r) where [.lt, .le, .gt, .ge, .eq, .ne].contains(bop):
+            let lt = type(l).unwrapped, rt = type(r).unwrapped
+            let promote = (lt == .decimal) != (rt == .decimal) && lt.isNumeric && rt.isNumeric
+            let kind = promote ? ValueType.decimal : lt
+            if bop != .eq && bop != .ne && kind == .string { return false }
+            let a = try emit(l, promote: promote), b = try emit(r, promote: promote)
+            switch bop {
+            case .eq: emitJump(.branchEqual, a, b, holds: when)
+            case .ne: emitJump(.branchEqual, a, b, holds: !when)
+            case .lt: emitJump(kind == .decimal ? .branchLessMoney : .branchLessInt, a, b, holds: when)
+            case .le: emitJump(kind == .decimal ? .branchLessEqualMoney : .branchLessEqualInt, a, b, holds: when)
+            case .gt: emitJump(kind == .decimal ? .branchLessMoney : .branchLessInt, b, a, holds: when)
+            default: emitJump(kind == .decimal ? .branchLessEqualMoney : .branchLessEqualInt, b, a, holds: when)
+            }
+            return true
+        case .binary(let bop, let l, let r) where (bop == .in || bop == .notIn) && isConstantSet(r):
+            let promote = type(r) == .list(.decimal)
+            let set = try setTable(r)
+            emitJump(.branchInSet, try emit(l, promote: promote), set, holds: (bop == .in) == when)
+            return true
+        case .isNull(let e, let negated):
+            emitJump(.branchNull, try emit(e), 0, holds: negated != when)
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// `in` over this right side probes a hash set built at compile time.
+    func isConstantSet(_ r: ExprID) -> Bool {
+        switch type(r) {
+        case .list, .emptyList: break
+        default: return false
+        }
+        if case .range = pack.syntax[r].kind { return false }
+        if case .list? = pack.resolutions[r] { return true }
+        return pack.constant[Int(r)]
     }
 
     // MARK: Emission helpers
@@ -248,13 +319,19 @@ struct Compiler {
     }
 
     /// The frame slot of input field `f`.
-    func fieldSlot(_ f: Int) -> Int32 { Int32(-1 - f) }
+    func fieldSlot(_ f: Int) -> Int32 { Int32(f - pack.fields.count) }
 
     /// Points the jump at `at` to the next instruction (jump targets are operand a for
     /// `jump`, b for the conditional jumps).
     mutating func patch(_ at: Int) {
         let target = Int32(program.code.count)
-        if program.code[at].op == .jump { program.code[at].a = target } else { program.code[at].b = target }
+        switch program.code[at].op {
+        case .jump: program.code[at].a = target
+        case .jumpIfFalse, .jumpIfTrue, .jumpIfNotNull: program.code[at].b = target
+        default:
+            // Compare-and-branch: keep the polarity (sign of c) and set the target.
+            program.code[at].c = program.code[at].c < 0 ? ~target : target
+        }
     }
 
     func type(_ id: ExprID) -> ValueType { pack.types[Int(id)] }
@@ -451,7 +528,7 @@ struct Compiler {
             let table = try mapTable(r)
             return op(.inMap, try emit(l, promote: k == .decimal), table)
         }
-        if pack.constant[Int(r)] || { if case .list? = pack.resolutions[r] { return true }; return false }() {
+        if isConstantSet(r) {
             let promote = rt == .list(.decimal)
             let set = try setTable(r)
             return op(.inSet, try emit(l, promote: promote), set)
@@ -463,7 +540,7 @@ struct Compiler {
     mutating func setTable(_ r: ExprID) throws(Failed) -> Int32 {
         if let i = setIndex[r] { return i }
         guard case .list(let items) = try constantValue(r) else { throw Failed() }
-        program.sets.append(Set(items.map { ExactKey($0) }))
+        program.sets.append(ConstantSet(items))
         let i = Int32(program.sets.count - 1)
         setIndex[r] = i
         return i

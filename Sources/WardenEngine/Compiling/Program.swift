@@ -3,7 +3,7 @@ import WardenLang
 /// One VM instruction: an opcode and up to three small integer operands (16 bytes).
 ///
 /// Value operands are *frame slots*: a slot ≥ 0 is a temporary register; a slot in
-/// `-F ... -1` is input field `-1 - slot` (F = number of fields); a slot ≤ `-F - 1` is
+/// `-F ... -1` is input field `slot + F` (F = number of fields); a slot ≤ `-F - 1` is
 /// constant `-1 - F - slot`. The frame holds constants, then the record's fields, then the
 /// temporaries, so an instruction reads a field or a constant directly, with no load.
 /// `s[x]` below is slot x; other operands are indices or jump targets, as each case says.
@@ -90,6 +90,22 @@ public enum Opcode: UInt8, Sendable, Hashable {
     case hitRule
     /// s[a] = some non-shadow hit has tag strings[b] (decide only)
     case tagged
+
+    // Compare-and-branch: the comparison of a condition decides the jump directly, with no
+    // bool in between. Operand c is the target: c ≥ 0 jumps to c when the test holds,
+    // c < 0 jumps to ~c when it does not.
+    /// test s[a] < s[b] (ints); likewise <=
+    case branchLessInt, branchLessEqualInt
+    /// test s[a] < s[b] (decimals); likewise <=
+    case branchLessMoney, branchLessEqualMoney
+    /// test s[a] == s[b] by the language's equality
+    case branchEqual
+    /// test s[a] in sets[b]
+    case branchInSet
+    /// test s[a] is null
+    case branchNull
+    /// rule a hit, scoring s[b]: record it (and run its emits) in the decision
+    case hit
 }
 
 /// A compiled expression: its instructions run from `start` to a `ret`.
@@ -112,8 +128,6 @@ public struct Program: Sendable {
     public struct Rule: Sendable {
         public let id: String
         public let description: String
-        public let condition: Block
-        public let score: Block?
         public let action: Int?
         public let emits: [(output: Int, values: [Block])]
         public let tags: [String]
@@ -145,7 +159,7 @@ public struct Program: Sendable {
 
     public internal(set) var code: [Instruction] = []
     public internal(set) var constants: [Value] = []
-    var sets: [Set<ExactKey>] = []
+    var sets: [ConstantSet] = []
     var maps: [[ExactKey: Value]] = []
     public internal(set) var patterns: [Pattern] = []
     public internal(set) var calls: [CallSite] = []
@@ -153,7 +167,15 @@ public struct Program: Sendable {
     public internal(set) var strings: [String] = []
     public internal(set) var lets: [Let] = []
     public internal(set) var rules: [Rule] = []
-    public internal(set) var decide: [(action: Int, condition: Block?)] = []
+    /// Every rule's condition and score, in pack order, as one block: rule i's code starts at
+    /// `ruleStarts[i]` and falls through to rule i+1 (`ruleStarts` ends with the block's end).
+    /// An error inside rule i's range abandons rule i only.
+    public internal(set) var rulesBlock: Block = Block(start: 0)
+    public internal(set) var ruleStarts: [Int32] = []
+    /// The decide policy as one block returning the action index (an int); entry i's code
+    /// starts at `decideStarts[i]`, like `ruleStarts`.
+    public internal(set) var decideBlock: Block = Block(start: 0)
+    public internal(set) var decideStarts: [Int32] = []
     /// Temporary registers (slots ≥ 0).
     public internal(set) var registerCount = 0
 

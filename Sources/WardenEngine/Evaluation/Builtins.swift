@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import WardenLang
 
 extension Ops {
@@ -81,6 +86,107 @@ struct ExactKey: Hashable {
         case .bool(let b): hasher.combine(b)
         case .null: hasher.combine(3 as UInt8)
         case .list(let l): hasher.combine(l.count)
+        }
+    }
+}
+
+/// The set an `in` over a constant list probes, laid out by size: enum members and small ints
+/// as a bit mask, a handful of values as a list scanned in order (cheaper than hashing), and
+/// anything larger (block lists) as a hash set.
+enum ConstantSet: Sendable {
+    case bits(UInt64)
+    case small([Value])
+    case strings(StringTable)
+    case hashed(Set<ExactKey>)
+
+    init(_ items: [Value]) {
+        let ints = items.compactMap { v -> Int64? in if case .int(let n) = v { return n }; return nil }
+        if ints.count == items.count, ints.allSatisfy({ (0..<64).contains($0) }) {
+            self = .bits(ints.reduce(0) { $0 | 1 << UInt64($1) })
+        } else if items.count <= (ints.isEmpty ? 4 : 8) {
+            // A scan beats hashing for a few values; strings hash sooner (each compare is a memcmp).
+            self = .small(items)
+        } else if items.allSatisfy({ if case .string = $0 { return true }; return false }) {
+            self = .strings(StringTable(items.compactMap { if case .string(let s) = $0 { return s }; return nil }))
+        } else {
+            self = .hashed(Set(items.map { ExactKey($0) }))
+        }
+    }
+
+    /// Membership by the language's equality; null is in no set.
+    @inline(__always)
+    func contains(_ v: Value) -> Bool {
+        switch self {
+        case .bits(let mask):
+            if case .int(let n) = v, n >= 0 && n < 64 { return mask & (1 << UInt64(n)) != 0 }
+            return false
+        case .small(let items):
+            return items.contains { Ops.equal($0, v) }
+        case .strings(let table):
+            if case .string(let s) = v { return table.contains(s) }
+            return false
+        case .hashed(let set):
+            return !v.isNull && set.contains(ExactKey(v))
+        }
+    }
+}
+
+/// An immutable set of strings compared by UTF-8 bytes, for block lists: open addressing
+/// over a cheap byte hash (FNV-1a). Hand-written because `Set<String>` hashes with SipHash
+/// and canonical equivalence, several times the cost of this on the hot path, and compares
+/// by a rule the language does not use.
+struct StringTable: Sendable {
+    let bytes: [UInt8]
+    let starts: [Int]
+    /// Entry index + 1, or 0 for an empty bucket; the count is a power of two.
+    let buckets: [Int32]
+
+    init(_ strings: [String]) {
+        var bytes: [UInt8] = [], starts = [0]
+        var unique: [String] = []
+        var seen = Set<[UInt8]>()
+        for s in strings where seen.insert(Array(s.utf8)).inserted {
+            unique.append(s)
+            bytes.append(contentsOf: s.utf8)
+            starts.append(bytes.count)
+        }
+        var capacity = 8
+        while capacity < unique.count * 2 { capacity *= 2 }
+        var buckets = [Int32](repeating: 0, count: capacity)
+        for (i, s) in unique.enumerated() {
+            var b = Int(StringTable.hash(Array(s.utf8)) & UInt64(capacity - 1))
+            while buckets[b] != 0 { b = (b + 1) & (capacity - 1) }
+            buckets[b] = Int32(i + 1)
+        }
+        self.bytes = bytes
+        self.starts = starts
+        self.buckets = buckets
+    }
+
+    @inline(__always)
+    static func hash<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    func contains(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { key in
+            let mask = buckets.count - 1
+            var b = Int(StringTable.hash(key) & UInt64(mask))
+            while true {
+                let entry = Int(buckets[b])
+                if entry == 0 { return false }
+                let start = starts[entry - 1], end = starts[entry]
+                if end - start == key.count {
+                    let same = bytes.withUnsafeBufferPointer { all in
+                        key.count == 0 || memcmp(all.baseAddress! + start, key.baseAddress!, key.count) == 0
+                    }
+                    if same { return true }
+                }
+                b = (b + 1) & mask
+            }
         }
     }
 }

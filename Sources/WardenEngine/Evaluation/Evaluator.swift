@@ -7,7 +7,14 @@ import WardenLang
 /// Nothing is allocated per record except the decision's hit and emit arrays when a rule hits.
 public final class Evaluator {
     public let program: Program
+    // The program's tables, held directly: reading them through `program` copies (and
+    // retains) the array out of the struct on every instruction that uses one.
     let code: [Instruction]
+    let sets: [ConstantSet]
+    let maps: [[ExactKey: Value]]
+    let calls: [CallSite]
+    let zones: [Zone]
+    let zone: Zone
     /// The frame: constants, then the record's fields, then the temporary registers (see
     /// `Instruction`). `base` points at register 0; fields and constants sit below it, so an
     /// instruction's slot indexes `base` directly. A raw buffer rather than an array: the
@@ -32,9 +39,16 @@ public final class Evaluator {
     let requestedActions: UnsafeMutableBufferPointer<Bool>
     let totalScore: UnsafeMutablePointer<Int64>
 
+    /// Where an error in a block is caught: anywhere (propagate), per rule, or per decide entry.
+    enum Regions {
+        case none, rules, decide
+    }
+
+    /// The decision being built by the current `evaluate` (hits arrive from the `hit` instruction).
+    var current = Decision()
+    var explaining = false
+
     struct HotRule {
-        let condition: Block
-        let score: Block?
         let action: Int?
         let shadow: Bool
         let emits: Bool
@@ -43,6 +57,11 @@ public final class Evaluator {
     public init(program: Program) {
         self.program = program
         self.code = program.code
+        self.sets = program.sets
+        self.maps = program.maps
+        self.calls = program.calls
+        self.zones = program.zones
+        self.zone = program.zone
         fieldCount = program.fields.count
         frameCount = program.constants.count + fieldCount + max(1, program.registerCount)
         frame = .allocate(capacity: frameCount)
@@ -55,7 +74,7 @@ public final class Evaluator {
         letRegisters = program.lets.map { Int($0.resultRegister) }
         self.matchers = program.patterns.map { $0.makeMatcher() }
         hot = program.rules.map {
-            HotRule(condition: $0.condition, score: $0.score, action: $0.action, shadow: $0.shadow, emits: !$0.emits.isEmpty)
+            HotRule(action: $0.action, shadow: $0.shadow, emits: !$0.emits.isEmpty)
         }
         hitFlags = .allocate(capacity: program.rules.count)
         hitFlags.initialize(repeating: false)
@@ -66,6 +85,8 @@ public final class Evaluator {
     }
 
     deinit {
+        // The field slots hold unretained copies (see `start`): null them without releasing.
+        (base - fieldCount).initialize(repeating: .null, count: fieldCount)
         frame.deinitialize(count: frameCount)
         frame.deallocate()
         letGeneration.deallocate()
@@ -84,55 +105,46 @@ public final class Evaluator {
         totalScore.pointee = 0
         hitFlags.update(repeating: false)
         requestedActions.update(repeating: false)
-        var decision = Decision()
-        for index in hot.indices {
-            let rule = hot[index]
-            do throws(EvalError) {
-                guard case .bool(true) = try run(rule.condition, generation) else { continue }
-                var score: Int64 = 0
-                if let s = rule.score, case .int(let n) = try run(s, generation) { score = n }
-                var emits: [Emission] = []
-                if !rule.shadow && rule.emits {
-                    for e in program.rules[index].emits {
-                        var values: [Value] = []
-                        values.reserveCapacity(e.values.count)
-                        for b in e.values { values.append(try run(b, generation)) }
-                        emits.append(Emission(output: e.output, values: values))
-                    }
-                }
-                var hit = Hit(rule: index, score: score, shadow: rule.shadow)
-                if explain { hit.explanation = self.explain(program.rules[index], record.values) }
-                decision.hits.append(hit)
-                if !rule.shadow {
-                    hitFlags[index] = true
-                    let (sum, overflow) = totalScore.pointee.addingReportingOverflow(score)
-                    totalScore.pointee = overflow ? (score > 0 ? .max : .min) : sum
-                    if let a = rule.action { requestedActions[a] = true }
-                    decision.emits.append(contentsOf: emits)
-                }
-            } catch {
-                decision.errors.append(RuleError(rule: index, error: error))
-            }
-        }
+        explaining = explain
+        current = Decision()
+        // Neither block throws: errors are caught per rule (and per decide entry) inside `run`.
+        _ = try? run(program.rulesBlock, generation, regions: .rules)
+        var decision = current
+        current = Decision()
         decision.score = totalScore.pointee
-        for (i, entry) in program.decide.enumerated() {
-            guard let c = entry.condition else {
-                decision.action = entry.action
-                break
-            }
-            do throws(EvalError) {
-                if case .bool(true) = try run(c, generation) {
-                    decision.action = entry.action
-                    break
-                }
-            } catch {
-                decision.errors.append(RuleError(rule: -1 - i, error: error))
-            }
+        if case .int(let action)? = try? run(program.decideBlock, generation, regions: .decide) {
+            decision.action = Int(action)
         }
+        decision.errors.append(contentsOf: current.errors)
         if let floor = program.onError, !decision.errors.isEmpty, decision.action > floor {
             decision.action = floor
         }
         return decision
+    }
+
+    /// Records a hit of rule `index` (the `hit` instruction): its emits first, so an emit that
+    /// fails leaves the rule not hit.
+    func recordHit(_ index: Int, score: Int64, _ generation: UInt32) throws(EvalError) {
+        let rule = hot[index]
+        var emits: [Emission] = []
+        if !rule.shadow && rule.emits {
+            for e in program.rules[index].emits {
+                var values: [Value] = []
+                values.reserveCapacity(e.values.count)
+                for b in e.values { values.append(try run(b, generation, regions: .none)) }
+                emits.append(Emission(output: e.output, values: values))
+            }
+        }
+        var hit = Hit(rule: index, score: score, shadow: rule.shadow)
+        if explaining { hit.explanation = explain(program.rules[index]) }
+        current.hits.append(hit)
+        if !rule.shadow {
+            hitFlags[index] = true
+            let (sum, overflow) = totalScore.pointee.addingReportingOverflow(score)
+            totalScore.pointee = overflow ? (score > 0 ? .max : .min) : sum
+            if let a = rule.action { requestedActions[a] = true }
+            current.emits.append(contentsOf: emits)
+        }
     }
 
     /// The value of a let for `record` (used by the conformance suite and `--explain`).
@@ -142,11 +154,20 @@ public final class Evaluator {
     }
 
     /// Puts a record's fields into the frame and forgets the previous record's lets.
+    ///
+    /// The fields are copied bit for bit, without retaining their strings: the caller's record
+    /// owns them and outlives the evaluation, and the frame never releases these slots (the
+    /// next record's copy overwrites them the same way; `deinit` nulls them first). Any
+    /// instruction that copies a field elsewhere does so as a normal, retained copy. This
+    /// saves a retain and a release per string field per record.
     @inline(__always)
     func start(_ record: Record) {
         precondition(record.values.count == fieldCount, "a record of another pack")
         record.values.withUnsafeBufferPointer { values in
-            for f in 0..<fieldCount { base[-1 - f] = values[f] }
+            if let source = values.baseAddress {
+                UnsafeMutableRawPointer(base - fieldCount)
+                    .copyMemory(from: source, byteCount: fieldCount * MemoryLayout<Value>.stride)
+            }
         }
         generation &+= 1
         if generation == 0 {
@@ -155,11 +176,11 @@ public final class Evaluator {
         }
     }
 
-    func explain(_ rule: Program.Rule, _ record: [Value]) -> [(name: String, json: String)] {
+    func explain(_ rule: Program.Rule) -> [(name: String, json: String)] {
         rule.reads.map { read in
             var v: Value = .null
             switch read.source {
-            case .field(let f): v = record[f]
+            case .field(let f): v = base[f - fieldCount]
             case .let(let l): v = (try? letValue(l, generation)) ?? .null
             }
             var w = JSONWriter()
@@ -183,7 +204,7 @@ public final class Evaluator {
     @inline(__always)
     func ensureLet(_ i: Int, _ generation: UInt32) throws(EvalError) {
         if letGeneration[i] == generation { return }
-        let v = try run(letStarts[i], generation)
+        let v = try run(letStarts[i], generation, regions: .none)
         base[letRegisters[i]] = v
         letGeneration[i] = generation
     }
@@ -212,16 +233,24 @@ public final class Evaluator {
         return s
     }
 
-    /// The interpreter loop: runs a block until its `ret`.
+    /// A compare-and-branch target: c or ~c (see `Opcode`).
+    @inline(__always)
+    func target(_ c: Int32) -> Int { Int(c >= 0 ? c : ~c) }
+
+    /// The interpreter loop. Instructions with an int, bool or decimal result write their
+    /// register with `initialize(to:)`, skipping the release of the old value: the compiler
+    /// gives each such instruction a register of its own, so the old value is trivial too.: runs a block until its `ret`.
     /// `generation` is a parameter rather than a read of `self`, so the loop pays no
     /// exclusivity check for it.
-    func run(_ block: Block, _ generation: UInt32) throws(EvalError) -> Value {
+    func run(_ block: Block, _ generation: UInt32, regions: Regions) throws(EvalError) -> Value {
         let registers = self.base
         var pc = Int(block.start)
         while true {
             let i = code[pc]
             pc += 1
             let a = Int(i.a)
+            // Typed throws make this catch a branch on the error register, free when nothing fails.
+            do throws(EvalError) {
             switch i.op {
             case .ensureLet: try ensureLet(a, generation)
             case .move: registers[a] = registers[Int(i.b)]
@@ -230,55 +259,80 @@ public final class Evaluator {
             case .jumpIfFalse: if !bool(i.a) { pc = Int(i.b) }
             case .jumpIfTrue: if bool(i.a) { pc = Int(i.b) }
             case .jumpIfNotNull: if !registers[a].isNull { pc = Int(i.b) }
-            case .not: registers[a] = .bool(!bool(i.b))
-            case .isNull: registers[a] = .bool(registers[Int(i.b)].isNull == (i.c == 0))
-            case .addInt: registers[a] = .int(try Ops.addInt(try int(i.b), try int(i.c)))
-            case .subInt: registers[a] = .int(try Ops.subInt(try int(i.b), try int(i.c)))
-            case .mulInt: registers[a] = .int(try Ops.mulInt(try int(i.b), try int(i.c)))
-            case .divInt: registers[a] = .int(try Ops.divInt(try int(i.b), try int(i.c)))
-            case .modInt: registers[a] = .int(try Ops.modInt(try int(i.b), try int(i.c)))
-            case .negInt: registers[a] = .int(try Ops.negInt(try int(i.b)))
-            case .addMoney: registers[a] = .money(try Ops.addMoney(try money(i.b), try money(i.c)))
-            case .subMoney: registers[a] = .money(try Ops.subMoney(try money(i.b), try money(i.c)))
-            case .mulMoney: registers[a] = .money(try Ops.mulMoney(try money(i.b), try money(i.c)))
-            case .divMoney: registers[a] = .money(try Ops.divMoney(try money(i.b), try money(i.c)))
-            case .negMoney: registers[a] = .money(try Ops.negMoney(try money(i.b)))
-            case .intToMoney: registers[a] = .money(try Ops.money(try int(i.b)))
-            case .addDays: registers[a] = .int(try Ops.checkDay(try Ops.addInt(try int(i.b), try int(i.c))))
-            case .subDays: registers[a] = .int(try Ops.checkDay(try Ops.subInt(try int(i.b), try int(i.c))))
-            case .timestampToDate: registers[a] = .int(program.zone.localDays(ofUTC: try int(i.b)))
+            case .not: (registers + a).initialize(to: .bool(!bool(i.b)))
+            case .isNull: (registers + a).initialize(to: .bool(registers[Int(i.b)].isNull == (i.c == 0)))
+            case .addInt: (registers + a).initialize(to: .int(try Ops.addInt(try int(i.b), try int(i.c))))
+            case .subInt: (registers + a).initialize(to: .int(try Ops.subInt(try int(i.b), try int(i.c))))
+            case .mulInt: (registers + a).initialize(to: .int(try Ops.mulInt(try int(i.b), try int(i.c))))
+            case .divInt: (registers + a).initialize(to: .int(try Ops.divInt(try int(i.b), try int(i.c))))
+            case .modInt: (registers + a).initialize(to: .int(try Ops.modInt(try int(i.b), try int(i.c))))
+            case .negInt: (registers + a).initialize(to: .int(try Ops.negInt(try int(i.b))))
+            case .addMoney: (registers + a).initialize(to: .money(try Ops.addMoney(try money(i.b), try money(i.c))))
+            case .subMoney: (registers + a).initialize(to: .money(try Ops.subMoney(try money(i.b), try money(i.c))))
+            case .mulMoney: (registers + a).initialize(to: .money(try Ops.mulMoney(try money(i.b), try money(i.c))))
+            case .divMoney: (registers + a).initialize(to: .money(try Ops.divMoney(try money(i.b), try money(i.c))))
+            case .negMoney: (registers + a).initialize(to: .money(try Ops.negMoney(try money(i.b))))
+            case .intToMoney: (registers + a).initialize(to: .money(try Ops.money(try int(i.b))))
+            case .addDays: (registers + a).initialize(to: .int(try Ops.checkDay(try Ops.addInt(try int(i.b), try int(i.c)))))
+            case .subDays: (registers + a).initialize(to: .int(try Ops.checkDay(try Ops.subInt(try int(i.b), try int(i.c)))))
+            case .timestampToDate: (registers + a).initialize(to: .int(zone.localDays(ofUTC: try int(i.b))))
             case .concat: registers[a] = .string(try string(i.b) + string(i.c))
-            case .equal: registers[a] = .bool(Ops.equal(registers[Int(i.b)], registers[Int(i.c)]))
-            case .notEqual: registers[a] = .bool(!Ops.equal(registers[Int(i.b)], registers[Int(i.c)]))
-            case .lessInt: registers[a] = .bool(try int(i.b) < int(i.c))
-            case .lessEqualInt: registers[a] = .bool(try int(i.b) <= int(i.c))
-            case .lessMoney: registers[a] = .bool(try money(i.b) < money(i.c))
-            case .lessEqualMoney: registers[a] = .bool(try money(i.b) <= money(i.c))
-            case .lessString: registers[a] = .bool(Ops.compareScalars(try string(i.b), try string(i.c)) < 0)
-            case .lessEqualString: registers[a] = .bool(Ops.compareScalars(try string(i.b), try string(i.c)) <= 0)
+            case .equal: (registers + a).initialize(to: .bool(Ops.equal(registers[Int(i.b)], registers[Int(i.c)])))
+            case .notEqual: (registers + a).initialize(to: .bool(!Ops.equal(registers[Int(i.b)], registers[Int(i.c)])))
+            case .lessInt: (registers + a).initialize(to: .bool(try int(i.b) < int(i.c)))
+            case .lessEqualInt: (registers + a).initialize(to: .bool(try int(i.b) <= int(i.c)))
+            case .lessMoney: (registers + a).initialize(to: .bool(try money(i.b) < money(i.c)))
+            case .lessEqualMoney: (registers + a).initialize(to: .bool(try money(i.b) <= money(i.c)))
+            case .lessString: (registers + a).initialize(to: .bool(Ops.compareScalars(try string(i.b), try string(i.c)) < 0))
+            case .lessEqualString: (registers + a).initialize(to: .bool(Ops.compareScalars(try string(i.b), try string(i.c)) <= 0))
             case .inSet:
                 let v = registers[Int(i.b)]
-                registers[a] = .bool(!v.isNull && program.sets[Int(i.c)].contains(ExactKey(v)))
+                (registers + a).initialize(to: .bool(sets[Int(i.c)].contains(v)))
             case .inList:
                 guard case .list(let items) = registers[Int(i.c)] else { throw Ops.internalError("in") }
                 let v = registers[Int(i.b)]
-                registers[a] = .bool(items.contains { Ops.equal($0, v) })
-            case .mapGet: registers[a] = program.maps[Int(i.c)][ExactKey(registers[Int(i.b)])] ?? .null
-            case .inMap: registers[a] = .bool(program.maps[Int(i.c)][ExactKey(registers[Int(i.b)])] != nil)
-            case .matches: registers[a] = .bool(try Ops.matches(matchers[Int(i.c)], try string(i.b)))
+                (registers + a).initialize(to: .bool(items.contains { Ops.equal($0, v) }))
+            case .mapGet: registers[a] = maps[Int(i.c)][ExactKey(registers[Int(i.b)])] ?? .null
+            case .inMap: (registers + a).initialize(to: .bool(maps[Int(i.c)][ExactKey(registers[Int(i.b)])] != nil))
+            case .matches: (registers + a).initialize(to: .bool(try Ops.matches(matchers[Int(i.c)], try string(i.b))))
             case .call:
-                let site = program.calls[Int(i.b)]
+                let site = calls[Int(i.b)]
                 registers[a] = try Ops.call(site.fn, registers[Int(site.first)], registers[Int(site.second)],
-                                            zone: program.zones[site.zone])
+                                            zone: zones[site.zone])
             case .makeList: registers[a] = .list(Array(UnsafeBufferPointer(start: registers + Int(i.b), count: Int(i.c))))
-            case .totalScore: registers[a] = .int(totalScore.pointee)
-            case .requestedAction: registers[a] = .bool(requestedActions[Int(i.b)])
-            case .hitRule: registers[a] = .bool(hitFlags[Int(i.b)])
+            case .totalScore: (registers + a).initialize(to: .int(totalScore.pointee))
+            case .requestedAction: (registers + a).initialize(to: .bool(requestedActions[Int(i.b)]))
+            case .hitRule: (registers + a).initialize(to: .bool(hitFlags[Int(i.b)]))
+            case .branchLessInt: if try (int(i.a) < int(i.b)) == (i.c >= 0) { pc = target(i.c) }
+            case .branchLessEqualInt: if try (int(i.a) <= int(i.b)) == (i.c >= 0) { pc = target(i.c) }
+            case .branchLessMoney: if try (money(i.a) < money(i.b)) == (i.c >= 0) { pc = target(i.c) }
+            case .branchLessEqualMoney: if try (money(i.a) <= money(i.b)) == (i.c >= 0) { pc = target(i.c) }
+            case .branchEqual:
+                if Ops.equal(registers[a], registers[Int(i.b)]) == (i.c >= 0) { pc = target(i.c) }
+            case .branchInSet:
+                let v = registers[a]
+                if sets[Int(i.b)].contains(v) == (i.c >= 0) { pc = target(i.c) }
+            case .branchNull: if registers[a].isNull == (i.c >= 0) { pc = target(i.c) }
+            case .hit: try recordHit(a, score: try int(i.b), generation)
             case .tagged:
                 let tag = program.strings[Int(i.b)]
-                registers[a] = .bool(hitFlags.indices.contains { hitFlags[$0] && program.rules[$0].tags.contains(tag) })
+                (registers + a).initialize(to: .bool(hitFlags.indices.contains { hitFlags[$0] && program.rules[$0].tags.contains(tag) }))
+            }
+            } catch {
+                // The failing instruction is pc - 1: abandon its rule (or decide entry) only.
+                guard regions != .none else { throw error }
+                try resume(after: error, at: pc - 1, regions, &pc)
             }
         }
+    }
+
+    /// Records an error of the rule (or decide entry) containing `failing` and moves `pc` to
+    /// the next one.
+    func resume(after error: EvalError, at failing: Int, _ regions: Regions, _ pc: inout Int) throws(EvalError) {
+        let starts = regions == .rules ? program.ruleStarts : program.decideStarts
+        guard let region = starts.lastIndex(where: { Int($0) <= failing }), region + 1 < starts.count else { throw error }
+        current.errors.append(RuleError(rule: regions == .rules ? region : -1 - region, error: error))
+        pc = Int(starts[region + 1])
     }
 }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import WardenLang
 
 /// The semantics of every operator and builtin, shared by the compiled VM and the reference
@@ -123,12 +128,30 @@ enum Ops {
     }
 
     /// Equality as the language defines it: exact, by scalars for strings; null equals nothing.
+    @inline(__always)
     static func equal(_ a: Value, _ b: Value) -> Bool {
-        switch (a, b) {
-        case (.null, _), (_, .null): return false
-        case (.string(let x), .string(let y)): return x.utf8.elementsEqual(y.utf8)
-        case (.list(let x), .list(let y)): return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
-        default: return a == b
+        // One switch on `a`, then a test of `b`: no tuple of copies (and no retains) as
+        // `switch (a, b)` would make.
+        switch a {
+        case .null: return false
+        case .bool(let x): if case .bool(let y) = b { return x == y }
+        case .int(let x): if case .int(let y) = b { return x == y }
+        case .money(let x): if case .money(let y) = b { return x == y }
+        case .string(let x): if case .string(let y) = b { return sameBytes(x, y) }
+        case .list(let x):
+            if case .list(let y) = b { return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) } }
+        }
+        return false
+    }
+
+    /// Byte-for-byte equality of two strings' UTF-8 (scalar equality), with `memcmp`.
+    @inline(__always)
+    static func sameBytes(_ x: String, _ y: String) -> Bool {
+        // UTF-8 counts of native strings are O(1): most unequal strings stop here.
+        guard x.utf8.count == y.utf8.count else { return false }
+        var x = x, y = y
+        return x.withUTF8 { a in
+            y.withUTF8 { b in a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0) }
         }
     }
 
