@@ -31,6 +31,10 @@ let package = Package(
         .testTarget(name: "WardenBenchmarksTests", dependencies: ["WardenBenchmarks", "WardenEngine"]),
         .testTarget(name: "WardenLangTests", dependencies: ["WardenLang", "WardenEngine"], exclude: ["golden"]),
         .testTarget(name: "WardenEngineTests", dependencies: ["WardenEngine", "WardenLang"], exclude: ["Conformance"]),
-        .testTarget(name: "WardenCLITests", dependencies: ["warden"]),
+        .executableTarget(
+            name: "warden-datagen",
+            dependencies: ["WardenEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "tools/warden-datagen"),
+        .testTarget(name: "WardenCLITests", dependencies: ["warden", "warden-datagen", "WardenEngine"]),
     ]
 )

@@ -17,6 +17,8 @@ struct Options {
     var repetitions = 5
     /// `--profile vm`: time only the compiled VM, for profilers.
     var profile: String? = nil
+    /// Where to write the results as JSON (for tools/bench and tracking).
+    var json: String? = nil
 }
 
 var options = Options()
@@ -28,8 +30,9 @@ while let a = arguments.next() {
     case "--records": options.records = Int(arguments.next() ?? "") ?? options.records
     case "--repetitions": options.repetitions = Int(arguments.next() ?? "") ?? options.repetitions
     case "--profile": options.profile = arguments.next()
+    case "--json": options.json = arguments.next()
     default:
-        print("usage: warden-bench [--rules PACK] [--input FILE.jsonl] [--records N] [--repetitions N]")
+        print("usage: warden-bench [--rules PACK] [--input FILE.jsonl] [--records N] [--repetitions N] [--json OUT]")
         exit(2)
     }
 }
@@ -147,4 +150,22 @@ func ratio(_ rate: Double) -> String {
 
 extension String {
     func padded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
+
+// Results for tools/bench: rates, latencies, and the decision counts over the input file that
+// `warden eval` must reproduce.
+if let path = options.json {
+    var actions: [String: Int] = [:]
+    for r in base { actions[pack.actionName(vm.evaluate(r)), default: 0] += 1 }
+    func row(_ m: (rate: Double, p50: Double, p99: Double)?) -> [String: Double] {
+        guard let m else { return [:] }
+        return ["decisions_per_second": m.rate.rounded(), "p50_ns": m.p50.rounded(), "p99_ns": m.p99.rounded()]
+    }
+    let result: [String: Any] = [
+        "rules": options.rules, "input": options.input, "valid_records": base.count,
+        "invalid_lines": lines.count - base.count, "actions": actions,
+        "hand_written": row(byHand), "compiled_vm": row(compiled), "reference": row(tree), "jsonl_in_process": row(json),
+    ]
+    let data = try! JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
+    FileManager.default.createFile(atPath: path, contents: data)
 }

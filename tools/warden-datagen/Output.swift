@@ -61,7 +61,10 @@ final class ByteBuffer: @unchecked Sendable {
     }
 
     /// ASCII text (headers, fixed tokens): off the hot path.
-    func text(_ s: String) { bytes(Array(s.utf8)) }
+    func text(_ s: String) {
+        var s = s
+        s.withUTF8 { p in if p.count > 0 { bytes(p.baseAddress!, p.count) } }
+    }
 
     /// A non-negative or negative integer in decimal.
     @inline(__always)
@@ -190,10 +193,12 @@ func writeChunked(
     guard let file = fopen(path, "wb") else { throw DatagenError("cannot create \(path)") }
     defer { fclose(file) }
     var stats = FileStats(path: path)
-    let head = Array((header + "\n").utf8)
-    fwrite(head, 1, head.count, file)
-    stats.bytes += head.count
-    stats.lines += 1
+    if !header.isEmpty {  // JSON Lines have none
+        let head = Array((header + "\n").utf8)
+        fwrite(head, 1, head.count, file)
+        stats.bytes += head.count
+        stats.lines += 1
+    }
 
     let chunks = (units + chunk - 1) / chunk
     let width = max(1, activeProcessorCount()) * 4
