@@ -540,7 +540,7 @@ struct Compiler {
     mutating func setTable(_ r: ExprID) throws(Failed) -> Int32 {
         if let i = setIndex[r] { return i }
         guard case .list(let items) = try constantValue(r) else { throw Failed() }
-        program.sets.append(ConstantSet(items))
+        program.sets.append(ConstantSet.make(items, storage: program.setStorage))
         let i = Int32(program.sets.count - 1)
         setIndex[r] = i
         return i

@@ -160,6 +160,8 @@ public struct Program: Sendable {
     public internal(set) var code: [Instruction] = []
     public internal(set) var constants: [Value] = []
     var sets: [ConstantSet] = []
+    /// Keeps the sets' memory alive as long as the program.
+    let setStorage = ConstantSetStorage()
     var maps: [[ExactKey: Value]] = []
     public internal(set) var patterns: [Pattern] = []
     public internal(set) var calls: [CallSite] = []

@@ -90,77 +90,125 @@ struct ExactKey: Hashable {
     }
 }
 
-/// The set an `in` over a constant list probes, laid out by size: enum members and small ints
-/// as a bit mask, a handful of values as a list scanned in order (cheaper than hashing), and
-/// anything larger (block lists) as a hash set.
-enum ConstantSet: Sendable {
+/// The set an `in` over a constant list probes, laid out by content: enum members and small
+/// ints as a bit mask, strings as a byte-hashed table, a few other values scanned in order,
+/// anything else (lists, large mixed sets) as a hash set.
+///
+/// Every case's payload is plain data (raw pointers into storage the `Program` keeps alive),
+/// so reading a set out of the program's table costs no retain: the probe is on the hot path
+/// of every block-list rule.
+enum ConstantSet: @unchecked Sendable {
     case bits(UInt64)
-    case small([Value])
     case strings(StringTable)
-    case hashed(Set<ExactKey>)
+    /// A few values, compared in order.
+    case values(UnsafePointer<Value>, Int)
+    /// Index into `ConstantSetStorage.hashed`.
+    case hashed(Int)
 
-    init(_ items: [Value]) {
+    /// Builds the set, keeping its memory in `storage`.
+    static func make(_ items: [Value], storage: ConstantSetStorage) -> ConstantSet {
         let ints = items.compactMap { v -> Int64? in if case .int(let n) = v { return n }; return nil }
+        let strings = items.compactMap { v -> String? in if case .string(let s) = v { return s }; return nil }
         if ints.count == items.count, ints.allSatisfy({ (0..<64).contains($0) }) {
-            self = .bits(ints.reduce(0) { $0 | 1 << UInt64($1) })
-        } else if items.count <= (ints.isEmpty ? 4 : 8) {
-            // A scan beats hashing for a few values; strings hash sooner (each compare is a memcmp).
-            self = .small(items)
-        } else if items.allSatisfy({ if case .string = $0 { return true }; return false }) {
-            self = .strings(StringTable(items.compactMap { if case .string(let s) = $0 { return s }; return nil }))
-        } else {
-            self = .hashed(Set(items.map { ExactKey($0) }))
+            return .bits(ints.reduce(0) { $0 | 1 << UInt64($1) })
         }
+        if strings.count == items.count {
+            return .strings(storage.table(strings))
+        }
+        if items.count <= 8 {
+            return .values(storage.values(items), items.count)
+        }
+        storage.hashed.append(Set(items.map { ExactKey($0) }))
+        return .hashed(storage.hashed.count - 1)
     }
 
     /// Membership by the language's equality; null is in no set.
     @inline(__always)
-    func contains(_ v: Value) -> Bool {
+    func contains(_ v: Value, _ storage: ConstantSetStorage) -> Bool {
         switch self {
         case .bits(let mask):
             if case .int(let n) = v, n >= 0 && n < 64 { return mask & (1 << UInt64(n)) != 0 }
             return false
-        case .small(let items):
-            return items.contains { Ops.equal($0, v) }
         case .strings(let table):
             if case .string(let s) = v { return table.contains(s) }
             return false
-        case .hashed(let set):
-            return !v.isNull && set.contains(ExactKey(v))
+        case .values(let items, let count):
+            for i in 0..<count where Ops.equal(items[i], v) { return true }
+            return false
+        case .hashed(let index):
+            return !v.isNull && storage.hashed[index].contains(ExactKey(v))
         }
     }
 }
 
-/// An immutable set of strings compared by UTF-8 bytes, for block lists: open addressing
-/// over a cheap byte hash (FNV-1a). Hand-written because `Set<String>` hashes with SipHash
-/// and canonical equivalence, several times the cost of this on the hot path, and compares
-/// by a rule the language does not use.
-struct StringTable: Sendable {
-    let bytes: [UInt8]
-    let starts: [Int]
-    /// Entry index + 1, or 0 for an empty bucket; the count is a power of two.
-    let buckets: [Int32]
+/// Owns the memory of a program's constant sets (immutable once the program is built).
+final class ConstantSetStorage: @unchecked Sendable {
+    private var allocations: [UnsafeMutableRawPointer] = []
+    private var valueArrays: [(UnsafeMutablePointer<Value>, Int)] = []
+    var hashed: [Set<ExactKey>] = []
 
-    init(_ strings: [String]) {
+    func table(_ strings: [String]) -> StringTable {
         var bytes: [UInt8] = [], starts = [0]
-        var unique: [String] = []
         var seen = Set<[UInt8]>()
         for s in strings where seen.insert(Array(s.utf8)).inserted {
-            unique.append(s)
             bytes.append(contentsOf: s.utf8)
             starts.append(bytes.count)
         }
+        let count = starts.count - 1
         var capacity = 8
-        while capacity < unique.count * 2 { capacity *= 2 }
-        var buckets = [Int32](repeating: 0, count: capacity)
-        for (i, s) in unique.enumerated() {
-            var b = Int(StringTable.hash(Array(s.utf8)) & UInt64(capacity - 1))
-            while buckets[b] != 0 { b = (b + 1) & (capacity - 1) }
-            buckets[b] = Int32(i + 1)
+        while capacity < count * 2 { capacity *= 2 }
+        let b = copy(bytes), st = copy(starts)
+        let buckets = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        buckets.initialize(repeating: 0, count: capacity)
+        allocations.append(UnsafeMutableRawPointer(buckets))
+        for i in 0..<count {
+            var slot = Int(StringTable.hash(bytes[starts[i]..<starts[i + 1]]) & UInt64(capacity - 1))
+            while buckets[slot] != 0 { slot = (slot + 1) & (capacity - 1) }
+            buckets[slot] = Int32(i + 1)
         }
+        return StringTable(bytes: b, starts: st, buckets: buckets, mask: capacity - 1)
+    }
+
+    func values(_ items: [Value]) -> UnsafePointer<Value> {
+        let p = UnsafeMutablePointer<Value>.allocate(capacity: items.count)
+        p.initialize(from: items, count: items.count)
+        valueArrays.append((p, items.count))
+        return UnsafePointer(p)
+    }
+
+    private func copy<T>(_ items: [T]) -> UnsafePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, items.count))
+        p.initialize(from: items, count: items.count)
+        allocations.append(UnsafeMutableRawPointer(p))
+        return UnsafePointer(p)
+    }
+
+    deinit {
+        for (p, n) in valueArrays {
+            p.deinitialize(count: n)
+            p.deallocate()
+        }
+        // The other allocations hold trivial types (bytes, ints).
+        for a in allocations { a.deallocate() }
+    }
+}
+
+/// An immutable set of strings compared by UTF-8 bytes, for block lists: open addressing
+/// over a cheap byte hash (FNV-1a). Hand-written because `Set<String>` hashes with SipHash and
+/// canonical equivalence — several times this cost on the hot path, and a different notion of
+/// equality from the language's. Raw pointers into `ConstantSetStorage`.
+struct StringTable: @unchecked Sendable {
+    let bytes: UnsafePointer<UInt8>
+    let starts: UnsafePointer<Int>
+    /// Entry index + 1, or 0 for an empty bucket; mask + 1 buckets, a power of two.
+    let buckets: UnsafePointer<Int32>
+    let mask: Int
+
+    init(bytes: UnsafePointer<UInt8>, starts: UnsafePointer<Int>, buckets: UnsafeMutablePointer<Int32>, mask: Int) {
         self.bytes = bytes
         self.starts = starts
-        self.buckets = buckets
+        self.buckets = UnsafePointer(buckets)
+        self.mask = mask
     }
 
     @inline(__always)
@@ -173,19 +221,15 @@ struct StringTable: Sendable {
     func contains(_ s: String) -> Bool {
         var s = s
         return s.withUTF8 { key in
-            let mask = buckets.count - 1
-            var b = Int(StringTable.hash(key) & UInt64(mask))
+            var slot = Int(StringTable.hash(key) & UInt64(mask))
             while true {
-                let entry = Int(buckets[b])
+                let entry = Int(buckets[slot])
                 if entry == 0 { return false }
                 let start = starts[entry - 1], end = starts[entry]
-                if end - start == key.count {
-                    let same = bytes.withUnsafeBufferPointer { all in
-                        key.count == 0 || memcmp(all.baseAddress! + start, key.baseAddress!, key.count) == 0
-                    }
-                    if same { return true }
+                if end - start == key.count && (key.count == 0 || memcmp(bytes + start, key.baseAddress!, key.count) == 0) {
+                    return true
                 }
-                b = (b + 1) & mask
+                slot = (slot + 1) & mask
             }
         }
     }

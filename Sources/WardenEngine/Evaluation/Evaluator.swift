@@ -11,6 +11,7 @@ public final class Evaluator {
     // retains) the array out of the struct on every instruction that uses one.
     let code: [Instruction]
     let sets: [ConstantSet]
+    let setStorage: ConstantSetStorage
     let maps: [[ExactKey: Value]]
     let calls: [CallSite]
     let zones: [Zone]
@@ -58,6 +59,7 @@ public final class Evaluator {
         self.program = program
         self.code = program.code
         self.sets = program.sets
+        self.setStorage = program.setStorage
         self.maps = program.maps
         self.calls = program.calls
         self.zones = program.zones
@@ -287,7 +289,7 @@ public final class Evaluator {
             case .lessEqualString: (registers + a).initialize(to: .bool(Ops.compareScalars(try string(i.b), try string(i.c)) <= 0))
             case .inSet:
                 let v = registers[Int(i.b)]
-                (registers + a).initialize(to: .bool(sets[Int(i.c)].contains(v)))
+                (registers + a).initialize(to: .bool(sets[Int(i.c)].contains(v, setStorage)))
             case .inList:
                 guard case .list(let items) = registers[Int(i.c)] else { throw Ops.internalError("in") }
                 let v = registers[Int(i.b)]
@@ -311,7 +313,7 @@ public final class Evaluator {
                 if Ops.equal(registers[a], registers[Int(i.b)]) == (i.c >= 0) { pc = target(i.c) }
             case .branchInSet:
                 let v = registers[a]
-                if sets[Int(i.b)].contains(v) == (i.c >= 0) { pc = target(i.c) }
+                if sets[Int(i.b)].contains(v, setStorage) == (i.c >= 0) { pc = target(i.c) }
             case .branchNull: if registers[a].isNull == (i.c >= 0) { pc = target(i.c) }
             case .hit: try recordHit(a, score: try int(i.b), generation)
             case .tagged:
