@@ -304,14 +304,13 @@ public final class ReferenceEvaluator {
         default: break
         }
         var values: [Value] = []
-        for (i, a) in args.enumerated() {
+        for a in args {
             var v = try value(a)
             // Date functions take calendar dates: a timestamp counts by its local date.
             if (fn == .daysBetween || fn == .weekday), type(a) == .timestamp, case .int(let t) = v {
                 v = .int(zone.localDays(ofUTC: t))
             }
             if (fn == .min || fn == .max), type(id) == .decimal, case .int(let n) = v { v = .money(try Ops.money(n)) }
-            _ = i
             values.append(v)
         }
         var callZone = zone
