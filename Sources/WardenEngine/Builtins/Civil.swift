@@ -114,42 +114,42 @@ public enum Civil {
     /// ```
     /// - Complexity: O(n) in the fraction length, O(log t) in the zone's transitions.
     public static func parseTimestamp(_ s: Substring.UTF8View, zone: Zone) -> Int64? {
-        let parsed: (local: Int64, offset: Int64?)? = withBytes(s) { b in
-            guard b.count >= 19, b[10] == UInt8(ascii: " ") || b[10] == UInt8(ascii: "T") else {
+        withBytes(s) { parseTimestamp(utf8: $0, zone: zone) }
+    }
+
+    /// ``parseTimestamp(_:zone:)`` on UTF-8 bytes (the JSON decoder's form).
+    public static func parseTimestamp(utf8 b: UnsafeBufferPointer<UInt8>, zone: Zone) -> Int64? {
+        guard b.count >= 19, b[10] == UInt8(ascii: " ") || b[10] == UInt8(ascii: "T") else { return nil }
+        guard let days = dateField(b), let secs = timeField(b, at: 11) else { return nil }
+        var i = 19
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            let start = i
+            while i < b.count, digit(b[i]) != nil { i += 1 }
+            guard i > start else { return nil }
+        }
+        var offset: Int64? = nil
+        if i < b.count {
+            switch b[i] {
+            case UInt8(ascii: "Z"):
+                offset = 0
+                i += 1
+            case UInt8(ascii: "+"), UInt8(ascii: "-"):
+                guard b.count - i == 6, b[i + 3] == UInt8(ascii: ":"),
+                      let hh = twoDigits(b, i + 1), let mm = twoDigits(b, i + 4),
+                      hh <= 23, mm <= 59
+                else { return nil }
+                let magnitude = Int64(hh * 3600 + mm * 60)
+                offset = b[i] == UInt8(ascii: "-") ? -magnitude : magnitude
+                i += 6
+            default:
                 return nil
             }
-            guard let days = dateField(b), let secs = timeField(b, at: 11) else { return nil }
-            var i = 19
-            if i < b.count, b[i] == UInt8(ascii: ".") {
-                i += 1
-                let start = i
-                while i < b.count, digit(b[i]) != nil { i += 1 }
-                guard i > start else { return nil }
-            }
-            var offset: Int64? = nil
-            if i < b.count {
-                switch b[i] {
-                case UInt8(ascii: "Z"):
-                    offset = 0
-                    i += 1
-                case UInt8(ascii: "+"), UInt8(ascii: "-"):
-                    guard b.count - i == 6, b[i + 3] == UInt8(ascii: ":"),
-                          let hh = twoDigits(b, i + 1), let mm = twoDigits(b, i + 4),
-                          hh <= 23, mm <= 59
-                    else { return nil }
-                    let magnitude = Int64(hh * 3600 + mm * 60)
-                    offset = b[i] == UInt8(ascii: "-") ? -magnitude : magnitude
-                    i += 6
-                default:
-                    return nil
-                }
-            }
-            guard i == b.count else { return nil }
-            return (days * 86_400 + secs, offset)
         }
-        guard let result = parsed else { return nil }
-        if let offset = result.offset { return result.local - offset }
-        return zone.utc(fromLocal: result.local)
+        guard i == b.count else { return nil }
+        let local = days * 86_400 + secs
+        if let offset { return local - offset }
+        return zone.utc(fromLocal: local)
     }
 
     /// Formats a day number as `YYYY-MM-DD` (years outside 0...9999 print with their sign

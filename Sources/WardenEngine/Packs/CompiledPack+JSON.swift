@@ -20,15 +20,16 @@ extension CompiledPack {
     /// `"YYYY-MM-DD HH:MM:SS"` in the pack's zone or RFC 3339 with an offset; durations as
     /// seconds or `"90s"`/`"1h"`; enums as member names.
     public func decodeRecord(json text: String) throws(RecordError) -> Record {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(text)
-        } catch {
-            throw RecordError(field: nil, reason: "invalid JSON at column \(error.column): \(error.message)")
+        // The closures are not typed-throws, so carry the result out. Native strings are
+        // contiguous UTF-8 and decode in place; others (bridged) through a copy.
+        func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<Record, RecordError> {
+            do throws(RecordError) { return .success(try decodeRecord(utf8: bytes)) } catch { return .failure(error) }
         }
-        return try decodeRecord(value)
+        let result = text.utf8.withContiguousStorageIfAvailable(decode) ?? Array(text.utf8).withUnsafeBufferPointer(decode)
+        return try result.get()
     }
 
+    /// Decodes an already parsed JSON value (rule tests; the reference for `decodeRecord(utf8:)`).
     public func decodeRecord(_ json: JSONValue) throws(RecordError) -> Record {
         guard case .object(let members) = json else {
             throw RecordError(field: nil, reason: "a record must be a JSON object")

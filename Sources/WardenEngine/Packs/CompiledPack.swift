@@ -23,6 +23,8 @@ public struct CompiledPack: Sendable {
     public let warnings: [Diagnostic]
     /// Input field name → record slot, for decoding records.
     let fieldSlots: [String: Int]
+    /// Member-name table and field kinds for `decodeRecord(utf8:)` (RecordDecoder.swift).
+    let recordLayout: RecordLayout
 
     init(source: Source, checked: CheckedPack, program: Program, lists: [[String]], paramValues: [Value],
          warnings: [Diagnostic]) {
@@ -33,6 +35,7 @@ public struct CompiledPack: Sendable {
         self.paramValues = paramValues
         self.warnings = warnings
         self.fieldSlots = Dictionary(program.fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.recordLayout = RecordLayout(fields: program.fields, zone: program.zone, fieldSlots: fieldSlots)
     }
 
     /// Loads, checks and compiles a pack. `params` overrides param defaults by name (text

@@ -19,12 +19,22 @@ public struct JSONLinesRunner {
     }
 
     /// Processes one input line (without its newline) and appends the output line (with its
-    /// newline) to `out`. Blank lines are skipped.
+    /// newline) to `out`. Blank lines are skipped; a line longer than `Limits.maxJSONLineBytes`
+    /// is rejected without being parsed.
     public mutating func process(line: Substring, into out: inout JSONWriter) {
+        var text = String(line)
+        text.withUTF8 { process(utf8: $0, into: &out) }
+    }
+
+    /// ``process(line:into:)`` on the UTF-8 bytes of the line, straight from the read buffer.
+    public mutating func process(utf8 line: UnsafeBufferPointer<UInt8>, into out: inout JSONWriter) {
         lines += 1
-        if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { return }
+        if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) { return }
         do throws(RecordError) {
-            let record = try pack.decodeRecord(json: String(line))
+            guard line.count <= Limits.maxJSONLineBytes else {
+                throw RecordError(field: nil, reason: "line is longer than \(Limits.maxJSONLineBytes) bytes")
+            }
+            let record = try pack.decodeRecord(utf8: line)
             let d = evaluator.evaluate(record, explain: explain)
             decisions += 1
             actionCounts[pack.actionName(d), default: 0] += 1
@@ -60,14 +70,16 @@ public struct JSONLinesRunner {
             if chunk.isEmpty { break }
             pending.append(contentsOf: chunk)
             var start = 0
-            while let nl = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                process(line: Substring(decoding: pending[start..<nl], as: UTF8.self), into: &out)
-                start = nl + 1
-                if out.bytes.count > 1 << 16 { flush() }
+            pending.withUnsafeBufferPointer { buffer in
+                while let nl = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                    process(utf8: UnsafeBufferPointer(rebasing: buffer[start..<nl]), into: &out)
+                    start = nl + 1
+                    if out.bytes.count > 1 << 16 { flush() }
+                }
             }
             pending.removeFirst(start)
         }
-        if !pending.isEmpty { process(line: Substring(decoding: pending, as: UTF8.self), into: &out) }
+        if !pending.isEmpty { pending.withUnsafeBufferPointer { process(utf8: $0, into: &out) } }
         flush()
     }
 }

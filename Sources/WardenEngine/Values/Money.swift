@@ -20,30 +20,39 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Parses `-123.45`, `+7`, `0.1234`: digits with an optional sign and at most 4 fractional
     /// digits. Exponents, grouping and more precision are rejected (a payment amount is exact or wrong).
     public init?<S: StringProtocol>(parsing text: S) {
-        var utf8 = Substring(text).utf8[...]
+        var text = String(text)
+        guard let m = text.withUTF8({ Money(utf8: $0) }) else { return nil }
+        self = m
+    }
+
+    /// ``init(parsing:)`` on UTF-8 bytes (the JSON decoder's form).
+    public init?(utf8 s: UnsafeBufferPointer<UInt8>) {
+        var k = 0
         var negative = false
-        if let f = utf8.first, f == UInt8(ascii: "-") || f == UInt8(ascii: "+") {
-            negative = f == UInt8(ascii: "-")
-            utf8 = utf8.dropFirst()
+        if let first = s.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            k = 1
         }
         var whole: Int64 = 0, fraction: Int64 = 0, fractionDigits = 0, wholeDigits = 0
         var seenDot = false
-        for b in utf8 {
-            if b == UInt8(ascii: ".") {
+        while k < s.count {
+            let c = s[k]
+            k += 1
+            if c == UInt8(ascii: ".") {
                 if seenDot { return nil }
                 seenDot = true
                 continue
             }
-            guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") else { return nil }
-            let d = Int64(b - UInt8(ascii: "0"))
+            let d = c &- UInt8(ascii: "0")
+            guard d < 10 else { return nil }
             if seenDot {
                 fractionDigits += 1
                 if fractionDigits > 4 { return nil }
-                fraction = fraction * 10 + d
+                fraction = fraction * 10 + Int64(d)
             } else {
                 wholeDigits += 1
                 let (m, o1) = whole.multipliedReportingOverflow(by: 10)
-                let (a, o2) = m.addingReportingOverflow(d)
+                let (a, o2) = m.addingReportingOverflow(Int64(d))
                 if o1 || o2 { return nil }
                 whole = a
             }

@@ -124,26 +124,63 @@ public enum ValueText {
 
     /// `90s`, `30m`, `24h`, `7d`, `1h30m`, or a bare number of seconds.
     public static func parseDuration(_ text: String) -> Int64? {
-        if let n = Int64(text) { return n }
+        var text = text
+        return text.withUTF8 { parseDuration(utf8: $0) }
+    }
+
+    /// ``parseDuration(_:)`` on UTF-8 bytes.
+    public static func parseDuration(utf8 s: UnsafeBufferPointer<UInt8>) -> Int64? {
+        if let n = parseInt64(utf8: s) { return n }
         var total: Int64 = 0
         var number: Int64? = nil
-        for c in text.unicodeScalars {
-            if c.value >= 48 && c.value <= 57 {
-                let d = Int64(c.value - 48)
+        for c in s {
+            let d = c &- UInt8(ascii: "0")
+            if d < 10 {
                 let (m, o1) = (number ?? 0).multipliedReportingOverflow(by: 10)
-                let (a, o2) = m.addingReportingOverflow(d)
+                let (a, o2) = m.addingReportingOverflow(Int64(d))
                 if o1 || o2 { return nil }
                 number = a
                 continue
             }
-            guard let n = number, let unit: Int64 = ["s": 1, "m": 60, "h": 3600, "d": 86400][String(c)] else { return nil }
+            let unit: Int64
+            switch c {
+            case UInt8(ascii: "s"): unit = 1
+            case UInt8(ascii: "m"): unit = 60
+            case UInt8(ascii: "h"): unit = 3600
+            case UInt8(ascii: "d"): unit = 86400
+            default: return nil
+            }
+            guard let n = number else { return nil }
             let (p, o1) = n.multipliedReportingOverflow(by: unit)
             let (t, o2) = total.addingReportingOverflow(p)
             if o1 || o2 { return nil }
             total = t
             number = nil
         }
-        return number == nil && !text.isEmpty ? total : nil
+        return number == nil && !s.isEmpty ? total : nil
+    }
+
+    /// `Int64(String)` on UTF-8 bytes: an optional sign, then one or more ASCII digits, in range.
+    public static func parseInt64(utf8 s: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var k = 0
+        var negative = false
+        if let first = s.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            k = 1
+        }
+        guard k < s.count else { return nil }
+        var v: Int64 = 0
+        while k < s.count {
+            let d = s[k] &- UInt8(ascii: "0")
+            guard d < 10 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            // Accumulate toward the sign so Int64.min parses.
+            let (a, o2) = negative ? m.subtractingReportingOverflow(Int64(d)) : m.addingReportingOverflow(Int64(d))
+            if o1 || o2 { return nil }
+            v = a
+            k += 1
+        }
+        return v
     }
 }
 
