@@ -10,43 +10,60 @@ extension Ops {
     /// Timestamps given to date functions are converted to local dates by the caller's
     /// compiled code (`days_between`, `weekday`); `zone` is the zone `hour` and `date_of` use.
     static func call(_ fn: Builtin, _ a: Value, _ b: Value, zone: Zone) throws(EvalError) -> Value {
-        switch (fn, a, b) {
-        case (.len, .string(let s), _): return .int(Int64(s.unicodeScalars.count))
-        case (.len, .list(let l), _): return .int(Int64(l.count))
-        case (.lower, .string(let s), _): return .string(Text.lower(s))
-        case (.upper, .string(let s), _): return .string(Text.upper(s))
-        case (.trim, .string(let s), _): return .string(Text.trim(s))
-        case (.nfkc, .string(let s), _): return .string(Text.nfkc(s))
-        case (.normalize, .string(let s), _): return .string(Text.normalize(s))
-        case (.removeWhitespace, .string(let s), _): return .string(Text.removeWhitespace(s))
-        case (.foldWidth, .string(let s), _): return .string(Text.foldWidth(s))
-        case (.startsWith, .string(let s), .string(let p)): return .bool(s.utf8.starts(with: p.utf8))
-        case (.endsWith, .string(let s), .string(let p)): return .bool(s.utf8.reversed().starts(with: p.utf8.reversed()))
-        case (.contains, .string(let s), .string(let p)): return .bool(p.isEmpty || containsBytes(s, p))
-        case (.abs, .int(let n), _): return .int(n < 0 ? try negInt(n) : n)
-        case (.abs, .money(let m), _): return .money(m.raw < 0 ? try negMoney(m) : m)
-        case (.min, _, _): return try compare(a, b) <= 0 ? a : b
-        case (.max, _, _): return try compare(a, b) >= 0 ? a : b
-        case (.int, .money(let m), _): return .int(m.truncatedInteger)
-        case (.int, .int, _): return a
-        case (.decimal, .int(let n), _): return .money(try money(n))
-        case (.decimal, .money, _): return a
-        case (.dateOf, .int(let t), _): return .int(zone.localDays(ofUTC: t))
-        case (.hour, .int(let t), _): return .int(Int64(zone.hour(ofUTC: t)))
-        case (.weekday, .int(let d), _): return .int(Int64(Civil.weekday(days: d)))
-        case (.daysBetween, .int(let x), .int(let y)): return .int(try subInt(y, x))
-        case (.age, .int(let birth), .int(let on)): return .int(Int64(Civil.age(birthDays: birth, onDays: on)))
-        case (.hours, .int(let s), _): return .int(s / 3600)
-        case (.minutes, .int(let s), _): return .int(s / 60)
-        case (.seconds, .int(let s), _): return .int(s)
-        case (.parseDate, .string(let s), _): return Civil.parseDate(Substring(s).utf8).map { .int($0) } ?? .null
-        case (.parseTimestamp, .string(let s), _):
-            return Civil.parseLocalTimestamp(Substring(s).utf8).map { .int(zone.utc(fromLocal: $0)) } ?? .null
-        case (.validUSCC, .string(let s), _): return .bool(Validators.isValidUSCC(s))
-        case (.validResidentID, .string(let s), _): return .bool(Validators.isValidResidentID(s))
-        case (.residentIDBirth, .string(let s), _): return Validators.residentIDBirthDays(s).map { .int($0) } ?? .null
-        case (.luhn, .string(let s), _): return .bool(Validators.luhn(s))
-        default: throw internalError(fn.rawValue)
+        // Switch on the function first, then read the payloads it needs: a `switch (fn, a, b)`
+        // would copy (and retain) both arguments on every call.
+        @inline(__always) func int(_ v: Value) throws(EvalError) -> Int64 {
+            guard case .int(let n) = v else { throw internalError(fn.rawValue) }
+            return n
+        }
+        @inline(__always) func string(_ v: Value) throws(EvalError) -> String {
+            guard case .string(let s) = v else { throw internalError(fn.rawValue) }
+            return s
+        }
+        switch fn {
+        case .len:
+            if case .list(let l) = a { return .int(Int64(l.count)) }
+            return .int(Int64(try string(a).unicodeScalars.count))
+        case .lower: return .string(Text.lower(try string(a)))
+        case .upper: return .string(Text.upper(try string(a)))
+        case .trim: return .string(Text.trim(try string(a)))
+        case .nfkc: return .string(Text.nfkc(try string(a)))
+        case .normalize: return .string(Text.normalize(try string(a)))
+        case .removeWhitespace: return .string(Text.removeWhitespace(try string(a)))
+        case .foldWidth: return .string(Text.foldWidth(try string(a)))
+        case .startsWith: return .bool(try string(a).utf8.starts(with: try string(b).utf8))
+        case .endsWith: return .bool(try string(a).utf8.reversed().starts(with: try string(b).utf8.reversed()))
+        case .contains:
+            let p = try string(b), s = try string(a)
+            return .bool(p.isEmpty || containsBytes(s, p))
+        case .abs:
+            if case .money(let m) = a { return .money(m.raw < 0 ? try negMoney(m) : m) }
+            let n = try int(a)
+            return .int(n < 0 ? try negInt(n) : n)
+        case .min: return try compare(a, b) <= 0 ? a : b
+        case .max: return try compare(a, b) >= 0 ? a : b
+        case .int:
+            if case .money(let m) = a { return .int(m.truncatedInteger) }
+            return .int(try int(a))
+        case .decimal:
+            if case .money = a { return a }
+            return .money(try money(try int(a)))
+        case .dateOf: return .int(zone.localDays(ofUTC: try int(a)))
+        case .hour: return .int(Int64(zone.hour(ofUTC: try int(a))))
+        case .weekday: return .int(Int64(Civil.weekday(days: try int(a))))
+        case .daysBetween: return .int(try subInt(try int(b), try int(a)))
+        case .age: return .int(Int64(Civil.age(birthDays: try int(a), onDays: try int(b))))
+        case .hours: return .int(try int(a) / 3600)
+        case .minutes: return .int(try int(a) / 60)
+        case .seconds: return .int(try int(a))
+        case .parseDate: return Civil.parseDate(Substring(try string(a)).utf8).map { .int($0) } ?? .null
+        case .parseTimestamp:
+            return Civil.parseLocalTimestamp(Substring(try string(a)).utf8).map { .int(zone.utc(fromLocal: $0)) } ?? .null
+        case .validUSCC: return .bool(Validators.isValidUSCC(try string(a)))
+        case .validResidentID: return .bool(Validators.isValidResidentID(try string(a)))
+        case .residentIDBirth: return Validators.residentIDBirthDays(try string(a)).map { .int($0) } ?? .null
+        case .luhn: return .bool(Validators.luhn(try string(a)))
+        case .hit, .tagged: throw internalError(fn.rawValue)
         }
     }
 

@@ -111,13 +111,12 @@ public final class Evaluator {
         current = Decision()
         // Neither block throws: errors are caught per rule (and per decide entry) inside `run`.
         _ = try? run(program.rulesBlock, generation, regions: .rules)
+        current.score = totalScore.pointee
+        if case .int(let action)? = try? run(program.decideBlock, generation, regions: .decide) {
+            current.action = Int(action)
+        }
         var decision = current
         current = Decision()
-        decision.score = totalScore.pointee
-        if case .int(let action)? = try? run(program.decideBlock, generation, regions: .decide) {
-            decision.action = Int(action)
-        }
-        decision.errors.append(contentsOf: current.errors)
         if let floor = program.onError, !decision.errors.isEmpty, decision.action > floor {
             decision.action = floor
         }
