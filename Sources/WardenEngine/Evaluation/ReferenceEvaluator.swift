@@ -197,11 +197,6 @@ public final class ReferenceEvaluator {
         }
     }
 
-    /// The operand type after int → decimal promotion against the other side.
-    func promoted(_ a: ExprID, _ b: ExprID) -> Bool {
-        (type(a).unwrapped == .decimal) != (type(b).unwrapped == .decimal)
-    }
-
     func numericPair(_ l: ExprID, _ r: ExprID) throws(EvalError) -> (Value, Value) {
         var a = try value(l), b = try value(r)
         if case .int(let n) = a, case .money = b { a = .money(try Ops.money(n)) }

@@ -97,7 +97,7 @@ extension Parser {
         }
         if at(.minus) {
             let t = advance()
-            // Fold `-literal` so the most negative int is writable.
+            // `-literal` is one literal node (the most negative int is written `-9223372036854775807 - 1`).
             if case .int(let n) = current.kind {
                 let lit = advance()
                 return try parsePostfix(pack.add(.int(-n), t.span.to(lit.span)))
