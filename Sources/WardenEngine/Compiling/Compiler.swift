@@ -16,6 +16,10 @@ struct Compiler {
     var constIndex: [ExactKey: Int32] = [:]
     /// Shared subexpressions (by their dump) → the hidden let computing them.
     var shared: [String: Int] = [:]
+    /// Each let's expression (declared and shared lets), for compiling it in line.
+    var letBodies: [Int: ExprID] = [:]
+    /// Lets whose in-line code is being emitted (a let never inlines itself).
+    var inlining: Set<Int> = []
 
     struct Failed: Error {}
 
@@ -75,7 +79,10 @@ struct Compiler {
                                             resultRegister: register(), declared: true))
         }
         for (i, l) in pack.lets.enumerated() {
+            letBodies[i] = l.value
+            inlining.insert(i)
             program.lets[i].block = block(l.value)
+            inlining.remove(i)
         }
         planSharedSubexpressions()
         for rule in pack.rules {
@@ -170,7 +177,10 @@ struct Compiler {
         // Bodies are compiled after every shared let exists, so one may use another.
         for (key, index) in shared.sorted(by: { $0.value < $1.value }) {
             guard let entry = counts[key] else { continue }
+            letBodies[index] = entry.id
+            inlining.insert(index)
             program.lets[index].block = block(entry.id, root: true)
+            inlining.remove(index)
         }
     }
 
@@ -327,7 +337,7 @@ struct Compiler {
         let target = Int32(program.code.count)
         switch program.code[at].op {
         case .jump: program.code[at].a = target
-        case .jumpIfFalse, .jumpIfTrue, .jumpIfNotNull: program.code[at].b = target
+        case .jumpIfFalse, .jumpIfTrue, .jumpIfNotNull, .jumpIfLetReady: program.code[at].b = target
         default:
             // Compare-and-branch: keep the polarity (sign of c) and set the target.
             program.code[at].c = program.code[at].c < 0 ? ~target : target
@@ -355,9 +365,37 @@ struct Compiler {
     }
 
     /// The value of a let, as the slot of its result register.
-    mutating func letSlot(_ index: Int) -> Int32 {
-        append(.ensureLet, Int32(index))
-        return program.lets[index].resultRegister
+    ///
+    /// A small let is compiled in line at each use, behind a jump taken when this record
+    /// already computed it: no nested call into the interpreter. A large one (or one whose
+    /// body is being compiled right now) is entered through `ensureLet`.
+    mutating func letSlot(_ index: Int) throws(Failed) -> Int32 {
+        let register = program.lets[index].resultRegister
+        // Two levels at most (a let inside a let): deeper chains of lets that use each other
+        // twice would otherwise grow the code exponentially.
+        guard let body = letBodies[index], !inlining.contains(index), inlining.count < Compiler.inlineLetDepth,
+              expressionSize(body) <= Compiler.inlineLetLimit else {
+            append(.ensureLet, Int32(index))
+            return register
+        }
+        inlining.insert(index)
+        defer { inlining.remove(index) }
+        let skip = program.code.count
+        append(.jumpIfLetReady, Int32(index), 0)
+        let value = try emit(body, root: true)
+        append(.storeLet, Int32(index), value)
+        patch(skip)
+        return register
+    }
+
+    /// Lets up to this many expression nodes are compiled in line where they are used.
+    static let inlineLetLimit = 24
+    /// How deep in-line lets nest (the let being compiled as a block counts as one level).
+    static let inlineLetDepth = 3
+
+    /// The number of nodes in an expression (a let it uses counts as one).
+    func expressionSize(_ id: ExprID) -> Int {
+        1 + children(id).reduce(0) { $0 + expressionSize($1) }
     }
 
     // MARK: Expressions
@@ -371,7 +409,7 @@ struct Compiler {
         if pack.constant[Int(id)] && (fold || isContainer(t)) {
             return constant(try constantValue(id))
         }
-        if !root, let index = shared[pack.syntax.dump(id)] { return letSlot(index) }
+        if !root, let index = shared[pack.syntax.dump(id)] { return try letSlot(index) }
         switch pack.syntax[id].kind {
         case .int, .decimal, .string, .bool, .date, .duration, .regex:
             return constant(try constantValue(id))
@@ -380,7 +418,7 @@ struct Compiler {
         case .name, .member:
             switch pack.resolutions[id] {
             case .field(let i)?: return fieldSlot(i)
-            case .let(let i)?: return letSlot(i)
+            case .let(let i)?: return try letSlot(i)
             default: return constant(try constantValue(id))
             }
         case .index(let base, let key):

@@ -24,6 +24,10 @@ public struct Instruction: Sendable, Hashable {
 public enum Opcode: UInt8, Sendable, Hashable {
     /// compute let a for this record unless done (its value is then in its result register)
     case ensureLet
+    /// if let a was computed for this record: pc = b (skips the let's in-line code)
+    case jumpIfLetReady
+    /// let a's result register = s[b]; let a is computed for this record
+    case storeLet
     /// s[a] = s[b]
     case move
     /// return s[a] from the current block

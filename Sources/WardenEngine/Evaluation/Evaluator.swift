@@ -254,6 +254,10 @@ public final class Evaluator {
             do throws(EvalError) {
             switch i.op {
             case .ensureLet: try ensureLet(a, generation)
+            case .jumpIfLetReady: if letGeneration[a] == generation { pc = Int(i.b) }
+            case .storeLet:
+                registers[letRegisters[a]] = registers[Int(i.b)]
+                letGeneration[a] = generation
             case .move: registers[a] = registers[Int(i.b)]
             case .ret: return registers[a]
             case .jump: pc = a
