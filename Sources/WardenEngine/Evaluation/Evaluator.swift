@@ -9,7 +9,10 @@ public final class Evaluator {
     public let program: Program
     // The program's tables, held directly: reading them through `program` copies (and
     // retains) the array out of the struct on every instruction that uses one.
-    let code: [Instruction]
+    /// The instructions, copied into memory the evaluator owns: the dispatch reads them
+    /// without an array bounds check (the compiler guarantees every jump target is in range).
+    let code: UnsafeMutablePointer<Instruction>
+    let codeCount: Int
     let sets: [ConstantSet]
     let setStorage: ConstantSetStorage
     let maps: [[ExactKey: Value]]
@@ -57,7 +60,9 @@ public final class Evaluator {
 
     public init(program: Program) {
         self.program = program
-        self.code = program.code
+        codeCount = program.code.count
+        code = .allocate(capacity: max(1, codeCount))
+        code.initialize(from: program.code, count: codeCount)
         self.sets = program.sets
         self.setStorage = program.setStorage
         self.maps = program.maps
@@ -87,6 +92,7 @@ public final class Evaluator {
     }
 
     deinit {
+        code.deallocate()
         // The field slots hold unretained copies (see `start`): null them without releasing.
         (base - fieldCount).initialize(repeating: .null, count: fieldCount)
         frame.deinitialize(count: frameCount)
