@@ -17,6 +17,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "WardenLang"),
         .target(name: "WardenEngine", dependencies: ["WardenLang", "CPCRE2"]),
+        .target(name: "WardenSweep", dependencies: ["WardenEngine", "CSQLite"]),
         .executableTarget(
             name: "warden",
             dependencies: [
@@ -31,6 +32,7 @@ let package = Package(
         .testTarget(name: "WardenBenchmarksTests", dependencies: ["WardenBenchmarks", "WardenEngine"]),
         .testTarget(name: "WardenLangTests", dependencies: ["WardenLang", "WardenEngine"], exclude: ["golden"]),
         .testTarget(name: "WardenEngineTests", dependencies: ["WardenEngine", "WardenLang"], exclude: ["Conformance"]),
+        .testTarget(name: "WardenSweepTests", dependencies: ["WardenSweep", "WardenEngine"]),
         .executableTarget(
             name: "warden-datagen",
             dependencies: ["WardenEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],

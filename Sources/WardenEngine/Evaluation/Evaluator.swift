@@ -7,12 +7,12 @@ import WardenLang
 /// Nothing is allocated per record except the decision's hit and emit arrays when a rule hits.
 public final class Evaluator {
     public let program: Program
-    // The program's tables, held directly: reading them through `program` copies (and
-    // retains) the array out of the struct on every instruction that uses one.
     /// The instructions, copied into memory the evaluator owns: the dispatch reads them
     /// without an array bounds check (the compiler guarantees every jump target is in range).
     let code: UnsafeMutablePointer<Instruction>
     let codeCount: Int
+    // The program's tables, held directly: reading them through `program` copies (and
+    // retains) the array out of the struct on every instruction that uses one.
     let sets: [ConstantSet]
     let setStorage: ConstantSetStorage
     let maps: [[ExactKey: Value]]
@@ -36,8 +36,7 @@ public final class Evaluator {
     let matchers: [PatternMatcher]
     /// What `evaluate` needs of each rule per record, without copying `Program.Rule`.
     let hot: [HotRule]
-    // Decide state for the current record.
-    // Decide state lives in raw memory for the same reason as the registers: `run` reads it,
+    // Decide state for the current record. It lives in raw memory for the same reason as the registers: `run` reads it,
     // and class `var`s would cost two exclusivity checks on every entry to `run`.
     let hitFlags: UnsafeMutableBufferPointer<Bool>
     let requestedActions: UnsafeMutableBufferPointer<Bool>

@@ -134,10 +134,12 @@ extension NotificationLedger {
                     }
                     continue
                 }
-                try storeReceipt(subject: fields[0], status: fields[1], receivedAt: fields[2], line: lineNo, into: &report)
+                try storeReceipt(
+                    subject: fields[0], status: fields[1], receivedAt: fields[2], line: lineNo, into: &report)
             }
             if lineNo == 0 {
-                throw LedgerError(.badReceiptsHeader, "\(csvPath) is empty; expected the header 'subject,status,received_at'")
+                throw LedgerError(
+                    .badReceiptsHeader, "\(csvPath) is empty; expected the header 'subject,status,received_at'")
             }
         }
         return report
@@ -152,7 +154,9 @@ extension NotificationLedger {
         selectNotified.reset()
         guard known else {
             report.unknownSubject += 1
-            if report.unknownSubjectLines.count < ReceiptImport.maxListedLines { report.unknownSubjectLines.append(line) }
+            if report.unknownSubjectLines.count < ReceiptImport.maxListedLines {
+                report.unknownSubjectLines.append(line)
+            }
             return
         }
         try selectReceipt.bind(2, subject)

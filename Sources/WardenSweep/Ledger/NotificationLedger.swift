@@ -32,6 +32,9 @@ import WardenEngine
 ///    first): within one run id a repeat returns `true` again, by design of rule 3.
 ///
 /// Rerunning a finished campaign with a new run id therefore writes an empty notification list.
+/// Rules 2–3 hold across `kill -9` with the default `.normal` durability. To hold across a
+/// power loss as well, open with `.full`: otherwise the OS can lose the ledger's last commits
+/// while keeping a checkpoint or an output file that was fsynced after them.
 ///
 /// ## Threads and processes
 /// One `NotificationLedger` per process, used from one task at a time: it is deliberately not
@@ -142,8 +145,12 @@ public final class NotificationLedger {
     /// - `receipts` is keyed by (campaign, subject, status) and references its notification, so
     ///   a receipt for someone never notified cannot be stored; re-importing keeps the earliest
     ///   `received_at`, which makes imports idempotent and independent of file order.
-    /// - Both are WITHOUT ROWID: the primary key is the only index either table needs, so each
-    ///   insert updates one B-tree instead of a table plus an index.
+    /// - `receipts` is WITHOUT ROWID (small rows; its key is the only index it needs).
+    ///   `notifications` deliberately is not: subjects arrive in whatever order the sweep's
+    ///   input has, and a random-order insert dirties a page of the key's B-tree per row. With
+    ///   rowids the wide columns (payload) append to the table in arrival order and only the
+    ///   narrow key index takes the random writes: 1M random-order subjects in 10k batches
+    ///   recorded at 110–120k/s against 63–67k/s WITHOUT ROWID (sorted input: 460k vs 520k/s).
     static let schema = """
         CREATE TABLE IF NOT EXISTS schema_version (
             version INTEGER NOT NULL
@@ -157,7 +164,7 @@ public final class NotificationLedger {
             first_sent_at TEXT NOT NULL,
             run_id        TEXT NOT NULL,
             PRIMARY KEY (campaign, subject)
-        ) WITHOUT ROWID;
+        );
         CREATE TABLE IF NOT EXISTS receipts (
             campaign    TEXT NOT NULL,
             subject     TEXT NOT NULL,
@@ -202,6 +209,10 @@ public final class NotificationLedger {
     ///
     /// - Complexity: O(n log N) for n items in a ledger of N notifications; one B-tree insert
     ///   per item, no allocation per item beyond SQLite's copies of the bound text.
+    ///   Measured (release, 2-core VM): 400–460k new items/s while the ledger
+    ///   is small or subjects arrive in key order; 110–120k/s for 1M subjects in random order in
+    ///   batches of 10k and about 210k/s in batches of 50k, since each commit rewrites the key
+    ///   index pages it touched — prefer large batches. Replays (resume or rerun) 320–600k/s.
     public func recordBatch(_ items: [Item], campaign: String, runID: String, now: Date) throws -> [Bool] {
         try Self.require(!campaign.isEmpty, "campaign must not be empty")
         try Self.require(!runID.isEmpty, "run id must not be empty")
