@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WardenEngine
 @testable import WardenSweep
 
 // MARK: - Helpers
@@ -323,7 +324,7 @@ private let utf8Cases: [([UInt8], Bool)] = [
 
 @Test func utf8Validation() {
     for (bytes, valid) in utf8Cases {
-        #expect(bytes.withUnsafeBufferPointer { UTF8Check.isValid($0) } == valid, "\(bytes)")
+        #expect(bytes.withUnsafeBufferPointer { UTF8Bytes.isValid($0) } == valid, "\(bytes)")
     }
     // Agrees with the standard library on random bytes biased towards UTF-8 lead bytes.
     var rng = SplitMix(seed: 42)
@@ -332,7 +333,7 @@ private let utf8Cases: [([UInt8], Bool)] = [
         let n = Int(rng.next() % 12)
         let bytes = (0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
         let expected = String(validating: bytes, as: UTF8.self) != nil
-        #expect(bytes.withUnsafeBufferPointer { UTF8Check.isValid($0) } == expected, "\(bytes)")
+        #expect(bytes.withUnsafeBufferPointer { UTF8Bytes.isValid($0) } == expected, "\(bytes)")
     }
 }
 

@@ -785,78 +785,23 @@ private struct RecordDecoder {
 
     /// Decodes `\uXXXX`, or a `\uD8xx\uDCxx` surrogate pair, at `i` into `scratch` as UTF-8.
     mutating func unicodeEscape() throws(RecordError) {
-        let first = i
-        guard let unit = hex4(at: i + 2) else { throw syntax("invalid \\u escape", at: first) }
-        var scalar = UInt32(unit)
-        i += 6
-        switch unit {
-        case 0xD800...0xDBFF:
-            guard i + 1 < n, b[i] == .backslash, b[i + 1] == UInt8(ascii: "u") else {
-                throw syntax("lone surrogate in \\u escape", at: first)
+        do throws(UTF8Bytes.EscapeError) {
+            let (scalar, length) = try UTF8Bytes.unicodeEscape(b, at: i)
+            i += length
+            UTF8Bytes.encode(scalar) { appendScratch($0) }
+        } catch {
+            switch error {
+            case .invalid(let at): throw syntax("invalid \\u escape", at: at)
+            case .loneSurrogate(let at): throw syntax("lone surrogate in \\u escape", at: at)
             }
-            guard let low = hex4(at: i + 2) else { throw syntax("invalid \\u escape", at: i) }
-            guard (0xDC00...0xDFFF).contains(low) else { throw syntax("lone surrogate in \\u escape", at: first) }
-            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (UInt32(low) - 0xDC00)
-            i += 6
-        case 0xDC00...0xDFFF:
-            throw syntax("lone surrogate in \\u escape", at: first)
-        default:
-            break
-        }
-        switch scalar {
-        case 0..<0x80:
-            appendScratch(UInt8(scalar))
-        case 0x80..<0x800:
-            appendScratch(UInt8(0xC0 | scalar >> 6))
-            appendScratch(UInt8(0x80 | scalar & 0x3F))
-        case 0x800..<0x10000:
-            appendScratch(UInt8(0xE0 | scalar >> 12))
-            appendScratch(UInt8(0x80 | scalar >> 6 & 0x3F))
-            appendScratch(UInt8(0x80 | scalar & 0x3F))
-        default:
-            appendScratch(UInt8(0xF0 | scalar >> 18))
-            appendScratch(UInt8(0x80 | scalar >> 12 & 0x3F))
-            appendScratch(UInt8(0x80 | scalar >> 6 & 0x3F))
-            appendScratch(UInt8(0x80 | scalar & 0x3F))
         }
     }
 
-    /// The value of four hex digits at `offset`, or nil.
-    func hex4(at offset: Int) -> UInt16? {
-        guard offset + 4 <= n else { return nil }
-        var value: UInt16 = 0
-        for k in offset..<offset + 4 {
-            let c = b[k]
-            let digit: UInt8
-            switch c {
-            case .zero ... .nine: digit = c - .zero
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = c - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            value = value << 4 | UInt16(digit)
-        }
-        return value
-    }
-
-    /// Validates the multi-byte UTF-8 sequence whose lead byte is at `i` and moves past it
-    /// (Unicode Table 3-7: no overlong forms, no encoded surrogates, nothing above U+10FFFF).
+    /// Validates the multi-byte UTF-8 sequence whose lead byte is at `i` and moves past it.
     mutating func skipUTF8Sequence() throws(RecordError) {
-        let lead = b[i]
-        let length: Int
-        var secondRange: ClosedRange<UInt8> = 0x80...0xBF
-        switch lead {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; secondRange = 0xA0...0xBF
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; secondRange = 0x80...0x9F
-        case 0xF0: length = 4; secondRange = 0x90...0xBF
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; secondRange = 0x80...0x8F
-        default: throw syntax("invalid UTF-8", at: i)
+        guard let length = UTF8Bytes.sequenceLength(b.baseAddress!, at: i, end: n) else {
+            throw syntax("invalid UTF-8", at: i)
         }
-        guard i + length <= n, secondRange.contains(b[i + 1]) else { throw syntax("invalid UTF-8", at: i) }
-        for k in 2..<length where b[i + k] & 0xC0 != 0x80 { throw syntax("invalid UTF-8", at: i) }
         i += length
     }
 

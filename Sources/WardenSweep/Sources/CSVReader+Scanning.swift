@@ -6,6 +6,8 @@
 // rolled back and scanned again after a refill (a row straddles a chunk boundary once per
 // chunk, so the rescan costs about one row per MiB).
 
+import WardenEngine
+
 extension CSVReader {
     enum ScanResult {
         /// The batch has its rows (or its bytes).
@@ -196,7 +198,7 @@ extension CSVReader {
                 return .tooLong
             }
             var issue: UInt8 = 0
-            if seen & Self.highs != 0 && !UTF8Check.isValid(UnsafeBufferPointer(start: buf + rowStart, count: end &- rowStart)) {
+            if seen & Self.highs != 0 && !UTF8Bytes.isValid(UnsafeBufferPointer(start: buf + rowStart, count: end &- rowStart)) {
                 issue = CSVRowIssue.invalidUTF8.rawValue
             }
             b.finishRow(fieldsFrom: mark.fields, start: base &+ rowStart, end: base &+ end, line: line, issue: issue)
@@ -210,52 +212,5 @@ extension CSVReader {
             }
         }
         return .full
-    }
-}
-
-/// UTF-8 validation (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
-enum UTF8Check {
-    /// Whether `bytes` is valid UTF-8. ASCII runs are checked eight bytes at a time.
-    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let p = bytes.baseAddress else { return true }
-        let n = bytes.count
-        var i = 0
-        while i < n {
-            if i &+ 8 <= n {
-                let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
-                if w & 0x8080_8080_8080_8080 == 0 {
-                    i &+= 8
-                    continue
-                }
-            }
-            let b0 = p[i]
-            if b0 < 0x80 {
-                i &+= 1
-                continue
-            }
-            let need: Int
-            var lo: UInt8 = 0x80
-            var hi: UInt8 = 0xBF
-            switch b0 {
-            case 0xC2...0xDF: need = 1
-            case 0xE0: need = 2; lo = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: need = 2
-            case 0xED: need = 2; hi = 0x9F
-            case 0xF0: need = 3; lo = 0x90
-            case 0xF1...0xF3: need = 3
-            case 0xF4: need = 3; hi = 0x8F
-            default: return false
-            }
-            guard i &+ need < n else { return false }
-            let b1 = p[i &+ 1]
-            guard b1 >= lo && b1 <= hi else { return false }
-            var k = 2
-            while k <= need {
-                guard p[i &+ k] & 0xC0 == 0x80 else { return false }
-                k &+= 1
-            }
-            i &+= need &+ 1
-        }
-        return true
     }
 }
