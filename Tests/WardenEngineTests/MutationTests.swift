@@ -12,25 +12,13 @@ import WardenLang
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// SplitMix64: a tiny deterministic generator so a failure reproduces from its iteration.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static let fragments: [String] = [
+    static let mutator = ByteMutator(fragments: [
         "(", ")", "[", "]", "{", "}", "\"", "/", "..", "??", "?", ".", ",", ":", "=", "==", "<", ">=", "-", "+", "*",
         " and ", " or ", " not ", " in ", " matches /", " is null", " is not null", "rule X \"x\"", " when ",
         " score ", " action block", " emit out { a: 1 }", " decide ", "let q = ", "input t { a: int }", "package p",
         "2022-02-30", "9223372036854775807", "1.23456", "24h", "5w", "\\", "#", "\n", "赌", "（", "\u{3000}", "\u{0}",
         "enum(a, b)", "list<", "map<string,", "hour(", "days_between(", "valid_uscc(", "x[", "].y", "@key",
-    ]
+    ].map { Array($0.utf8) }, maxEdits: 4)
 
     static func corpus() -> [String] {
         var texts: [String] = []
@@ -43,37 +31,15 @@ import WardenLang
         return texts
     }
 
-    static func mutate(_ text: String, _ g: inout Generator) -> String {
-        var bytes = Array(text.utf8)
-        for _ in 0..<Int.random(in: 1...4, using: &g) {
-            let at = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &g)
-            switch Int.random(in: 0..<5, using: &g) {
-            case 0 where !bytes.isEmpty:
-                bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...12, using: &g)))
-            case 1 where !bytes.isEmpty:
-                let end = min(bytes.count, at + Int.random(in: 1...40, using: &g))
-                bytes.insert(contentsOf: bytes[at..<end], at: Int.random(in: 0...bytes.count, using: &g))
-            case 2 where bytes.count > 2:
-                let other = Int.random(in: 0..<bytes.count, using: &g)
-                bytes.swapAt(at, other)
-            case 3:
-                bytes.insert(UInt8.random(in: 0...255, using: &g), at: at)
-            default:
-                bytes.insert(contentsOf: Array(fragments.randomElement(using: &g)!.utf8), at: at)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     @Test func frontEndSurvivesMutations() throws {
         let budget = Double(ProcessInfo.processInfo.environment["WARDEN_FUZZ_SECONDS"] ?? "") ?? 10
         let corpus = Self.corpus()
         try #require(!corpus.isEmpty)
-        var g = Generator(state: 20261125)
+        var g = SplitMix64(state: 20261125)
         let deadline = Date().addingTimeInterval(budget)
         var runs = 0, compiled = 0
         while Date() < deadline {
-            let text = Self.mutate(corpus[runs % corpus.count], &g)
+            let text = String(decoding: Self.mutator.mutate(Array(corpus[runs % corpus.count].utf8), using: &g), as: UTF8.self)
             runs += 1
             let source = Source(path: "mutant.rules", text: text)
             if let formatted = Formatter.format(source).0 {

@@ -341,49 +341,14 @@ import WardenLang
 
     // MARK: Mutants
 
-    /// SplitMix64: a deterministic generator, so a failure reproduces from its iteration.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static let fragments: [[UInt8]] = [
+    static let mutator = ByteMutator(fragments: [
         "{", "}", "[", "]", "\"", ",", ":", "\\", "\\u", "\\ud83d", "\\u0069", "null", "true", "0", "-", "1e3", ".5",
         " ", "\n", "\"i\":1,", "\"amount\":\"1\",", "\"x\":{\"a\":1,\"a\":2},", "中", "\u{212A}", "é",
-    ].map { Array($0.utf8) } + [[0xFF], [0xC3], [0xED, 0xA0, 0x80], [0x00], [0x1F]]
-
-    static func mutate(_ line: [UInt8], _ g: inout Generator) -> [UInt8] {
-        var bytes = line
-        for _ in 0..<Int.random(in: 1...3, using: &g) {
-            let at = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &g)
-            switch Int.random(in: 0..<6, using: &g) {
-            case 0 where !bytes.isEmpty:
-                bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...8, using: &g)))
-            case 1 where !bytes.isEmpty:
-                let end = min(bytes.count, at + Int.random(in: 1...40, using: &g))
-                bytes.insert(contentsOf: bytes[at..<end], at: Int.random(in: 0...bytes.count, using: &g))
-            case 2 where bytes.count > 2:
-                bytes.swapAt(at, Int.random(in: 0..<bytes.count, using: &g))
-            case 3:
-                bytes.insert(UInt8.random(in: 0...255, using: &g), at: at)
-            case 4 where !bytes.isEmpty:
-                bytes[at] = UInt8.random(in: 0x20...0x7E, using: &g)
-            default:
-                bytes.insert(contentsOf: fragments[Int.random(in: 0..<fragments.count, using: &g)], at: at)
-            }
-        }
-        return bytes
-    }
+    ].map { Array($0.utf8) } + [[0xFF], [0xC3], [0xED, 0xA0, 0x80], [0x00], [0x1F]], maxEdits: 3)
 
     /// ~20k mutants of sample lines: never a crash, and the same outcome as the general path.
     @Test func mutantsAgree() {
-        var g = Generator(state: 0x5EED_2024)
+        var g = SplitMix64(state: 0x5EED_2024)
         let lines = Self.sampleLines.map { Array($0.utf8) }
         let edge = Self.edgeCases.map { Array($0.utf8) }
         var accepted = 0, rejected = 0, disagreements = 0
@@ -391,7 +356,7 @@ import WardenLang
             let useEdge = n % 5 == 4
             let pack = useEdge ? Self.allTypes : Self.payments
             let source = useEdge ? edge[Int.random(in: 0..<edge.count, using: &g)] : lines[Int.random(in: 0..<lines.count, using: &g)]
-            let mutant = Self.mutate(source, &g)
+            let mutant = Self.mutator.mutate(source, using: &g)
             let old = Self.reference(pack, mutant), new = Self.decoded(pack, mutant)
             switch (old, new) {
             case (.success(let a), .success(let b)) where a == b: accepted += 1
