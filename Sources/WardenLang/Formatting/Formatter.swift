@@ -254,8 +254,23 @@ public struct Formatter {
                 if case .name(c.name.name) = syntax[v].kind { return c.name.name }
                 return c.name.name + ": " + expr(v)
             }
-            out += "  emit \(e.output.name) { " + columns.joined(separator: ", ") + " }"
-            endLine(covering: e.span)
+            let flat = "  emit \(e.output.name) { " + columns.joined(separator: ", ") + " }"
+            if flat.count <= Formatter.lineWidth {
+                out += flat
+                endLine(covering: e.span)
+                continue
+            }
+            // Too long for one line: one column per line.
+            out += "  emit \(e.output.name) {"
+            endLine(covering: e.output.span)
+            for (c, text) in zip(e.columns, columns) {
+                leadingComments(before: c.name.span.start, indent: "    ")
+                out += "    " + text + ","
+                endLine(covering: c.value.map { c.name.span.to(syntax[$0].span) } ?? c.name.span)
+            }
+            leadingComments(before: e.span.end, indent: "    ")
+            out += "  }"
+            endLine(covering: Span(Int(e.span.end) - 1, Int(e.span.end)))
         }
         if !r.tags.isEmpty, let span = r.tagsSpan {
             leadingComments(before: span.start, indent: "  ")
