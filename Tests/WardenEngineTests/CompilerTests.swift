@@ -34,3 +34,38 @@ import WardenLang
         #expect(decision.hits.map(\.rule) == [0, 1])
     }
 }
+
+/// Expressions nested up to the parser's limit go through every phase on a test thread's
+/// stack (smaller than the main thread's) without overflowing it.
+@Suite struct DeepNestingTests {
+    @Test(arguments: ["(", "not ", "-"])
+    func nestingAtTheLimitIsHandled(_ opener: String) throws {
+        let depth = LanguageLimits.maxExpressionDepth - 5
+        let body: String
+        switch opener {
+        case "(": body = String(repeating: "(", count: depth) + "x" + String(repeating: ")", count: depth) + " > 1"
+        case "not ": body = String(repeating: "not ", count: depth) + "x > 1"
+        default: body = String(repeating: "-", count: depth) + "x > 1"
+        }
+        let text = "package p\ninput t { x: int }\nlet q = \(body)\nrule R \"r\" when q score 1\n"
+        let source = Source(path: "deep.rules", text: text)
+        _ = Formatter.format(source)
+        let pack = try CompiledPack.compile(source: source) { _ in "" }
+        _ = pack.makeEvaluator().evaluate(try pack.decodeRecord(json: #"{"x": 3}"#))
+        // The reference evaluator recurses over the tree: like the compiler, give it a large stack.
+        _ = LargeStack.run { pack.makeReferenceEvaluator().evaluate(["x": .int(3)]) }
+    }
+}
+
+extension DeepNestingTests {
+    /// A long `and` chain is a deep left-leaning tree: every phase must take it on a test thread.
+    @Test func longConditionChainsAreHandled() throws {
+        let conditions = (0..<400).map { "x > \($0)" }.joined(separator: " and ")
+        let text = "package p\ninput t { x: int }\nrule R \"r\" when \(conditions) score 1\n"
+        let source = Source(path: "long.rules", text: text)
+        #expect(Formatter.format(source).0 != nil)
+        let pack = try CompiledPack.compile(source: source) { _ in "" }
+        #expect(pack.makeEvaluator().evaluate(try pack.decodeRecord(json: #"{"x": 500}"#)).score == 1)
+        #expect(LargeStack.run { pack.makeReferenceEvaluator().evaluate(["x": .int(500)]) }.score == 1)
+    }
+}

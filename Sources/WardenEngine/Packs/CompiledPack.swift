@@ -59,6 +59,20 @@ public struct CompiledPack: Sendable {
     /// Checks and compiles pack text. `readFile` resolves a `list … from "PATH"` to its text.
     public static func compile(source: Source, params: [String: String] = [:], fold: Bool = true,
                                readFile: (String) throws -> String) throws(PackError) -> CompiledPack {
+        // Parsing, checking, folding and compiling recurse over the syntax tree: give them a
+        // large stack whatever thread the caller is on (see `LargeStack`).
+        let result: Result<CompiledPack, PackError> = LargeStack.run {
+            do throws(PackError) {
+                return .success(try compileHere(source: source, params: params, fold: fold, readFile: readFile))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    static func compileHere(source: Source, params: [String: String], fold: Bool,
+                            readFile: (String) throws -> String) throws(PackError) -> CompiledPack {
         let (syntax, parseDiagnostics) = Parser.parse(source)
         var bag = DiagnosticBag()
         bag.append(contentsOf: parseDiagnostics)

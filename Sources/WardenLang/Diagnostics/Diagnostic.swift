@@ -75,7 +75,7 @@ public enum LanguageLimits {
     /// Diagnostics reported per pack; past this the rest are noise from one root cause.
     public static let maxDiagnostics = 100
     /// Expression nesting the parser accepts; deeper input is rejected, not a stack overflow.
-    public static let maxExpressionDepth = 200
+    public static let maxExpressionDepth = 64
     /// Pack size the lexer accepts (spans are 32-bit).
     public static let maxSourceBytes = 16 << 20
 }

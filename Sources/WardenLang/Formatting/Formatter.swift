@@ -15,11 +15,13 @@ public struct Formatter {
 
     /// Formats pack text; nil when the text does not parse (formatting never guesses).
     public static func format(_ source: Source) -> (String?, [Diagnostic]) {
-        let (syntax, diagnostics) = Parser.parse(source)
-        if diagnostics.contains(where: { $0.severity == .error }) { return (nil, diagnostics) }
-        var f = Formatter(syntax: syntax, source: source)
-        f.run()
-        return (f.out, [])
+        LargeStack.run {
+            let (syntax, diagnostics) = Parser.parse(source)
+            if diagnostics.contains(where: { $0.severity == .error }) { return (nil, diagnostics) }
+            var f = Formatter(syntax: syntax, source: source)
+            f.run()
+            return (f.out, [])
+        }
     }
 
     init(syntax: PackSyntax, source: Source) {
@@ -316,7 +318,7 @@ public struct Formatter {
               op == .and || op == .or else { return flat }
         var operands: [ExprID] = []
         func collect(_ e: ExprID) {
-            if case .binary(op, let l, let r) = syntax[e].kind {
+            if case .binary(op, let l, let r) = syntax[e].kind, e == id || !syntax.parenthesized.contains(e) {
                 collect(l)
                 collect(r)
             } else {
@@ -343,7 +345,10 @@ public struct Formatter {
         let p = precedence(id)
         let comparison = parent == 4 && p == 4
         let needs = p < parent || comparison || (p == parent && (right != rightAssociative))
-        return needs ? "(" + expr(id) + ")" : expr(id)
+        // Parentheses the author wrote between operators stay, even where precedence makes them
+        // redundant: they document the grouping. (Around a literal or a name they add nothing.)
+        let kept = syntax.parenthesized.contains(id) && p < Precedence.postfix
+        return needs || kept ? "(" + expr(id) + ")" : expr(id)
     }
 
     func expr(_ id: ExprID) -> String {

@@ -182,6 +182,7 @@ extension Parser {
             _ = advance()
             let inner = try parseExpression()
             try expectClosing(.rParen, opening: t.span, "this parenthesis")
+            pack.parenthesized.insert(inner)
             return inner
         case .symbol(.lBracket):
             _ = advance()

@@ -227,6 +227,10 @@ public struct PackSyntax: Sendable, Hashable {
     public var declSpans: [Span] = []
     public var exprs: [Expr] = []
     public var comments: [Comment] = []
+    /// Expressions the author wrapped in parentheses. Meaning never depends on it (the tree
+    /// already has the grouping); the formatter keeps the author's parentheses between
+    /// operators, so `(a and b) or c` stays written that way.
+    public var parenthesized: Set<ExprID> = []
 
     public init() {}
 
