@@ -144,6 +144,28 @@ private struct Parser {
         return JSONError(message: message, offset: offset, line: line, column: offset - lineStart + 1)
     }
 
+    /// After a container's element: `,` (another follows: true) or the closing bracket (the
+    /// container ends: false). Anything else, or a trailing comma, is an error.
+    mutating func afterElement(closing: UInt8) throws(JSONError) -> Bool {
+        let (container, element, close) = closing == .closeBracket ? ("array", "element", "]") : ("object", "member", "}")
+        skipWhitespace()
+        guard i < n else { throw error("unexpected end of input", at: i) }
+        switch b[i] {
+        case .comma:
+            let comma = i
+            i += 1
+            skipWhitespace()
+            if i < n && b[i] == closing { throw error("trailing comma in \(container)", at: comma) }
+            return true
+        case closing:
+            i += 1
+            depth -= 1
+            return false
+        default:
+            throw error("expected ',' or '\(close)' after \(container) \(element)", at: i)
+        }
+    }
+
     mutating func skipWhitespace() {
         while i < n {
             switch b[i] {
@@ -195,19 +217,8 @@ private struct Parser {
         }
         while true {
             elements.append(try parseValue())
-            skipWhitespace()
-            guard i < n else { throw error("unexpected end of input", at: i) }
-            switch b[i] {
-            case .comma:
-                let comma = i
-                i += 1
-                skipWhitespace()
-                if i < n && b[i] == .closeBracket { throw error("trailing comma in array", at: comma) }
-            case .closeBracket:
-                i += 1; depth -= 1
+            guard try afterElement(closing: .closeBracket) else {
                 return .array(elements)
-            default:
-                throw error("expected ',' or ']' after array element", at: i)
             }
         }
     }
@@ -234,19 +245,8 @@ private struct Parser {
             i += 1
             skipWhitespace()
             members.append((key: key, value: try parseValue()))
-            skipWhitespace()
-            guard i < n else { throw error("unexpected end of input", at: i) }
-            switch b[i] {
-            case .comma:
-                let comma = i
-                i += 1
-                skipWhitespace()
-                if i < n && b[i] == .closeBrace { throw error("trailing comma in object", at: comma) }
-            case .closeBrace:
-                i += 1; depth -= 1
+            guard try afterElement(closing: .closeBrace) else {
                 return .object(members)
-            default:
-                throw error("expected ',' or '}' after object member", at: i)
             }
         }
     }

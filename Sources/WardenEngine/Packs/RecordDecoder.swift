@@ -307,19 +307,8 @@ private struct RecordDecoder {
                 } else {
                     try skipValue()
                 }
-                skipWhitespace()
-                guard i < n else { throw syntax("unexpected end of input", at: i) }
-                switch b[i] {
-                case .comma:
-                    let comma = i
-                    i += 1
-                    skipWhitespace()
-                    if i < n && b[i] == .closeBrace { throw syntax("trailing comma in object", at: comma) }
-                case .closeBrace:
-                    i += 1; depth -= 1
+                guard try afterElement(closing: .closeBrace) else {
                     break members
-                default:
-                    throw syntax("expected ',' or '}' after object member", at: i)
                 }
             }
         }
@@ -474,19 +463,8 @@ private struct RecordDecoder {
                                      memberCount: 0)
         while true {
             items.append(try value(plan, slot: slot, nested: element))
-            skipWhitespace()
-            guard i < n else { throw syntax("unexpected end of input", at: i) }
-            switch b[i] {
-            case .comma:
-                let comma = i
-                i += 1
-                skipWhitespace()
-                if i < n && b[i] == .closeBracket { throw syntax("trailing comma in array", at: comma) }
-            case .closeBracket:
-                i += 1; depth -= 1
+            guard try afterElement(closing: .closeBracket) else {
                 return .list(items)
-            default:
-                throw syntax("expected ',' or ']' after array element", at: i)
             }
         }
     }
@@ -515,19 +493,8 @@ private struct RecordDecoder {
         }
         while true {
             try skipValue()
-            skipWhitespace()
-            guard i < n else { throw syntax("unexpected end of input", at: i) }
-            switch b[i] {
-            case .comma:
-                let comma = i
-                i += 1
-                skipWhitespace()
-                if i < n && b[i] == .closeBracket { throw syntax("trailing comma in array", at: comma) }
-            case .closeBracket:
-                i += 1; depth -= 1
+            guard try afterElement(closing: .closeBracket) else {
                 return
-            default:
-                throw syntax("expected ',' or ']' after array element", at: i)
             }
         }
     }
@@ -552,21 +519,10 @@ private struct RecordDecoder {
             i += 1
             skipWhitespace()
             try skipValue()
-            skipWhitespace()
-            guard i < n else { throw syntax("unexpected end of input", at: i) }
-            switch b[i] {
-            case .comma:
-                let comma = i
-                i += 1
-                skipWhitespace()
-                if i < n && b[i] == .closeBrace { throw syntax("trailing comma in object", at: comma) }
-            case .closeBrace:
-                i += 1; depth -= 1
+            guard try afterElement(closing: .closeBrace) else {
                 keys.removeSubrange(base...)
                 keyBytes.removeSubrange(bytesBase...)
                 return
-            default:
-                throw syntax("expected ',' or '}' after object member", at: i)
             }
         }
     }
@@ -622,6 +578,28 @@ private struct RecordDecoder {
     // MARK: Lexical
 
     @inline(__always)
+    /// After a container's element: `,` (another follows: true) or the closing bracket (the
+    /// container ends: false). Anything else, or a trailing comma, is an error.
+    mutating func afterElement(closing: UInt8) throws(RecordError) -> Bool {
+        let (container, element, close) = closing == .closeBracket ? ("array", "element", "]") : ("object", "member", "}")
+        skipWhitespace()
+        guard i < n else { throw syntax("unexpected end of input", at: i) }
+        switch b[i] {
+        case .comma:
+            let comma = i
+            i += 1
+            skipWhitespace()
+            if i < n && b[i] == closing { throw syntax("trailing comma in \(container)", at: comma) }
+            return true
+        case closing:
+            i += 1
+            depth -= 1
+            return false
+        default:
+            throw syntax("expected ',' or '\(close)' after \(container) \(element)", at: i)
+        }
+    }
+
     mutating func skipWhitespace() {
         while i < n {
             switch b[i] {
