@@ -11,6 +11,9 @@ public struct Decision: Sendable, Equatable {
     public var emits: [Emission] = []
     /// Rules (or decide entries, as negative indices −1 − entry) whose evaluation failed.
     public var errors: [RuleError] = []
+    /// Index into `CheckedPack.rejects` of the `reject … when` condition that held, if any:
+    /// the record is rejected and no rule ran.
+    public var reject: Int? = nil
 
     public init() {}
 }

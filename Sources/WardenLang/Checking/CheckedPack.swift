@@ -52,6 +52,29 @@ public struct CheckedPack: Sendable {
         public let name: String
         public let columns: [(name: String, type: ValueType)]
         public let sortBy: [Int]
+        /// Columns declared `@pii`: masked in `NAME.csv`, complete only in the file that feeds
+        /// a sender.
+        public var personalColumns: Set<Int> = []
+        /// `notify by COLUMN`: each row is a notification to the subject in that column, recorded
+        /// in the notification ledger so a campaign never notifies a subject twice.
+        public var notifyBy: Int? = nil
+    }
+    /// A `reject` declaration: a row check a sweep applies before any rule runs. A row's reject
+    /// reason is the code of the first declaration (in source order) whose check fails.
+    public struct Reject: Sendable {
+        public enum Check: Sendable, Hashable {
+            /// `on columns`: the row has a different number of fields than the header.
+            case columns
+            /// `on a, b`: one of these input fields is missing or does not decode as its type.
+            case fields([Int])
+            /// `on duplicate a`: an earlier accepted row has the same value of this field.
+            case duplicate(Int)
+            /// `when EXPR`: the condition (a bool over the decoded row) holds.
+            case condition(ExprID)
+        }
+        public let code: String
+        public let check: Check
+        public let span: Span
     }
     public struct Emit: Sendable {
         public let output: Int
@@ -88,6 +111,8 @@ public struct CheckedPack: Sendable {
     public let windows: [Window]
     public let lets: [Let]
     public let outputs: [Output]
+    /// Row checks in source order (see ``Reject``).
+    public var rejects: [Reject] = []
     public let rules: [Rule]
     /// Action names in decide order (the first is the most severe).
     public let actions: [String]
