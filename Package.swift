@@ -21,7 +21,7 @@ let package = Package(
         .executableTarget(
             name: "warden",
             dependencies: [
-                "WardenLang", "WardenEngine",
+                "WardenLang", "WardenEngine", "WardenSweep",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Golden files and conformance cases are read from the source tree (#filePath), as data.

@@ -6,7 +6,7 @@ struct Warden: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warden",
         abstract: "Rules-driven risk and compliance engine for payment platforms.",
-        subcommands: [Check.self, Format.self, Eval.self, Test.self])
+        subcommands: [Check.self, Format.self, Eval.self, Test.self, SweepCommand.self, Notify.self])
 }
 
 /// Exit status 1: the command ran and found problems (invalid pack, failing test).

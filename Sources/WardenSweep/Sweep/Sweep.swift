@@ -1,0 +1,403 @@
+import Foundation
+import WardenEngine
+import WardenLang
+
+/// How to run a sweep (`warden sweep`'s options).
+public struct SweepOptions: Sendable {
+    public var packPath: String
+    public var params: [String: String] = [:]
+    public var inputPath: String
+    public var outDirectory: String
+    /// Continue the unfinished sweep in `outDirectory` from its last checkpoint.
+    public var resume = false
+    /// Process only the rows whose key hashes to shard `index` of `count`.
+    public var shard: (index: Int, count: Int)? = nil
+    /// Notification campaign and ledger, required when the pack has a `notify by` output.
+    public var campaign: String? = nil
+    public var ledgerPath: String? = nil
+    public var batchRows = 16_384
+    public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Seconds between checkpoints (0: after every batch).
+    public var checkpointInterval = 2.0
+    /// Called on the coordinator thread after each batch.
+    public var progress: (@Sendable (SweepProgress) -> Void)? = nil
+
+    public init(packPath: String, inputPath: String, outDirectory: String) {
+        self.packPath = packPath
+        self.inputPath = inputPath
+        self.outDirectory = outDirectory
+    }
+}
+
+public struct SweepProgress: Sendable {
+    public var bytesRead: Int64
+    public var totalBytes: Int64
+    public var rows: Int
+    public var elapsed: Double
+}
+
+/// What a finished sweep wrote.
+public struct SweepSummary: Sendable {
+    public var report: SweepReport
+    /// Whether this call found the sweep already finished (`--resume` after completion).
+    public var alreadyComplete: Bool
+}
+
+/// A streaming sweep: CSV in, typed records, rejects, rules on every core, sorted outputs,
+/// checkpoints, a reconciled report. See Documentation/Sweeps.md.
+///
+/// Threads: the calling thread reads batches and applies results in input order (duplicate
+/// keys, rejects, outputs, ledger, checkpoints); `workers` threads decode and evaluate.
+public enum Sweep {
+    static let workDirectoryName = ".sweep"
+    static let formatVersion = 1
+
+    public static func run(_ options: SweepOptions) throws -> SweepSummary {
+        let started = Date()
+        let pack: CompiledPack
+        do throws(PackError) {
+            pack = try CompiledPack.load(path: options.packPath, params: options.params)
+        } catch {
+            throw SweepError.setup(error.rendered)
+        }
+        let out = options.outDirectory
+        let work = out + "/" + workDirectoryName
+        let checkpointPath = work + "/checkpoint.json"
+        let fingerprint = try Sweep.fingerprint(pack: pack, options: options)
+        let needsLedger = pack.checked.outputs.contains { $0.notifyBy != nil }
+        if needsLedger && (options.campaign == nil || options.ledgerPath == nil) {
+            throw SweepError.setup("pack '\(pack.checked.packageName)' has a notify output: give --campaign NAME and --ledger PATH, so that rerunning the campaign notifies nobody twice")
+        }
+
+        var checkpoint: Checkpoint? = nil
+        if SweepFiles.exists(checkpointPath) {
+            let found = try Checkpoint.read(checkpointPath)
+            if options.resume {
+                guard found.fingerprint == fingerprint else {
+                    throw SweepError.checkpointMismatch("the unfinished sweep in '\(out)' was started with a different pack, parameters, input, shard or campaign; rerun it with those, or remove '\(out)'")
+                }
+                if found.phase == .done, let report = try? SweepReport.read(out + "/report.json") {
+                    return SweepSummary(report: report, alreadyComplete: true)
+                }
+                checkpoint = found
+                checkpoint?.resumes += 1
+            } else if found.phase != .done {
+                throw SweepError.setup("'\(out)' holds an unfinished sweep: rerun with --resume to finish it (outputs identical to an uninterrupted run), or remove '\(out)'")
+            }
+        }
+        if checkpoint == nil {
+            SweepFiles.remove(work)
+        }
+        try SweepFiles.makeDirectory(work)
+
+        let reader: CSVReader
+        do {
+            reader = try checkpoint.map { try CSVReader(path: options.inputPath, resumeAt: $0.inputOffset, lineNumber: $0.nextLine) }
+                ?? CSVReader(path: options.inputPath)
+        } catch {
+            throw SweepError.io("\(error)")
+        }
+        guard !reader.header.isEmpty else { throw SweepError.setup("'\(options.inputPath)' is empty: no header row") }
+        let plan = try SweepPlan(pack: pack, header: reader.header)
+        let totalBytes = SweepFiles.fileSize(options.inputPath) ?? 0
+
+        let elapsedBefore = checkpoint?.elapsedSeconds ?? 0
+        var state = checkpoint ?? Checkpoint(fingerprint: fingerprint, runID: UUID().uuidString.lowercased())
+        let runner = try SweepRunner(plan: plan, options: options, state: state, work: work, totalBytes: totalBytes)
+
+        if state.phase == .scanning {
+            try runner.scan(reader: reader, started: started) { try $0.write(checkpointPath) }
+            state = runner.state
+            state.phase = .merging
+            try state.write(checkpointPath)
+        } else {
+            state = runner.state
+        }
+        // Merging: every output from its runs, then the rejects file, then the report.
+        let packageName = pack.checked.packageName
+        var files: [String] = []
+        for (i, o) in plan.outputs.enumerated() {
+            let path = out + "/" + o.name + ".csv"
+            try runner.outputs[i].merge(into: path, sendPath: o.hasSendFile ? out + "/" + o.name + ".send.csv" : nil)
+            files.append(o.name + ".csv")
+            if o.hasSendFile { files.append(o.name + ".send.csv") }
+        }
+        let rejectsName = packageName + "_rejects.csv"
+        try runner.finishRejects(into: out + "/" + rejectsName)
+        files.append(rejectsName)
+        state.elapsedSeconds = elapsedBefore + Date().timeIntervalSince(started)
+        var reach: [Reach] = []
+        if let ledger = runner.ledger, let campaign = options.campaign { reach.append(try ledger.reach(campaign: campaign)) }
+        let report = SweepReport(pack: pack, plan: plan, options: options, state: state, files: files, reach: reach)
+        try report.write(directory: out)
+        state.phase = .done
+        try state.write(checkpointPath)
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: work)) ?? [] where file != "checkpoint.json" {
+            SweepFiles.remove(work + "/" + file)
+        }
+        return SweepSummary(report: report, alreadyComplete: false)
+    }
+
+    /// What a checkpoint must match to be resumed: the pack text, its parameters, the input
+    /// (path, size and modification time), the shard and the campaign.
+    static func fingerprint(pack: CompiledPack, options: SweepOptions) throws -> String {
+        var st = stat()
+        guard stat(options.inputPath, &st) == 0 else { throw SweepError.io("cannot read '\(options.inputPath)': \(SweepFiles.lastError)") }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix<C: Collection<UInt8>>(_ bytes: C) {
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            h = (h ^ 0xFF) &* 0x100_0000_01b3
+        }
+        func mix(_ s: String) { mix(s.utf8) }
+        mix("v\(formatVersion)")
+        mix(pack.source.bytes)
+        for (k, v) in options.params.sorted(by: { $0.key < $1.key }) { mix(k + "=" + v) }
+        mix((options.inputPath as NSString).standardizingPath)
+        mix("\(st.st_size) \(st.st_mtim.tv_sec) \(st.st_mtim.tv_nsec)")
+        mix(options.shard.map { "\($0.index)/\($0.count)" } ?? "-")
+        mix(options.campaign ?? "-")
+        return String(h, radix: 16)
+    }
+}
+
+/// The coordinator's state during one sweep.
+final class SweepRunner {
+    let plan: SweepPlan
+    let options: SweepOptions
+    private(set) var state: Checkpoint
+    let work: String
+    let totalBytes: Int64
+    let outputs: [SortedOutput]
+    /// The rejects file being written (`nil` once merging has renamed it into place).
+    let rejects: FileSink?
+    let keys: KeyIndex?
+    let ledger: NotificationLedger?
+    private var pendingNotifications: [(BatchResult.EmitRow, BatchResult)] = []
+
+    init(plan: SweepPlan, options: SweepOptions, state: Checkpoint, work: String, totalBytes: Int64) throws {
+        self.plan = plan
+        self.options = options
+        self.state = state
+        self.work = work
+        self.totalBytes = totalBytes
+        let resuming = state.inputOffset > 0 || state.phase != .scanning
+        // Forget whatever the dead process wrote after its last checkpoint.
+        let keep = Set(state.outputs.values.flatMap(\.runs))
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: work)) ?? [] where file.hasSuffix(".run") && !keep.contains(file) {
+            SweepFiles.remove(work + "/" + file)
+        }
+        outputs = plan.outputs.map { o in
+            SortedOutput(name: o.name, directory: work, header: o.headerLine, hasSendFile: o.hasSendFile,
+                         runs: state.outputs[o.name]?.runs ?? [], rowCount: state.outputs[o.name]?.rows ?? 0)
+        }
+        let scanning = state.phase == .scanning
+        if scanning || SweepFiles.exists(work + "/rejects.part") {
+            let sink = try FileSink(path: work + "/rejects.part", truncate: !resuming, truncateTo: resuming ? state.rejectsLength : nil)
+            if !resuming { try sink.write(Array("line_no,\(plan.keyName),reason\n".utf8)) }
+            rejects = sink
+        } else {
+            rejects = nil
+        }
+        if scanning, plan.duplicate != nil {
+            // Size the table from the input: rows ≈ bytes / 64 is generous for real extracts;
+            // the table doubles if it is not.
+            let estimate = Int(totalBytes / 64) / (options.shard?.count ?? 1)
+            keys = try KeyIndex(logPath: work + "/keys.log", expectedKeys: estimate, resumeLength: resuming ? state.keyLogLength : nil)
+        } else {
+            keys = nil
+        }
+        if let path = options.ledgerPath, plan.outputs.contains(where: { $0.notifyBy != nil }) {
+            do {
+                ledger = try NotificationLedger(path: path)
+            } catch {
+                throw SweepError.io("cannot open the notification ledger '\(path)': \(error)")
+            }
+        } else {
+            ledger = nil
+        }
+    }
+
+    /// Reads the input to its end, evaluating on the workers and applying results in order,
+    /// checkpointing every `checkpointInterval` seconds (and at the end).
+    func scan(reader: CSVReader, started: Date, saveCheckpoint: (Checkpoint) throws -> Void) throws {
+        let queue = WorkQueue()
+        let plan = self.plan
+        let shard = options.shard
+        var threads: [Thread] = []
+        let finished = DispatchGroup()
+        for _ in 0..<options.workers {
+            finished.enter()
+            let t = Thread {
+                let worker = SweepWorker(plan: plan, shard: shard)
+                while let work = queue.next() {
+                    worker.process(work)
+                    queue.finish(work)
+                }
+                finished.leave()
+            }
+            t.stackSize = 8 << 20
+            threads.append(t)
+            t.start()
+        }
+        defer {
+            queue.close()
+            finished.wait()
+        }
+        let maxInFlight = options.workers * 2 + 1
+        var submitted = 0, applied = 0, atEnd = false
+        var lastCheckpoint = Date()
+        let elapsedBefore = state.elapsedSeconds
+        while true {
+            while !atEnd && submitted - applied < maxInFlight {
+                let batch: CSVBatch?
+                do { batch = try reader.nextBatch(maxRows: options.batchRows) } catch { throw SweepError.io("\(error)") }
+                if let batch {
+                    queue.submit(BatchResult(sequence: submitted, batch: batch))
+                    submitted += 1
+                } else {
+                    atEnd = true
+                }
+            }
+            if applied == submitted { break }
+            let result = queue.take(applied)
+            applied += 1
+            try apply(result)
+            state.inputOffset = result.batch.endOffset
+            state.nextLine = result.batch.nextLineNumber
+            let now = Date()
+            if now.timeIntervalSince(lastCheckpoint) >= options.checkpointInterval || (atEnd && applied == submitted) {
+                try checkpoint(elapsed: elapsedBefore + now.timeIntervalSince(started), save: saveCheckpoint)
+                lastCheckpoint = now
+            }
+            options.progress?(SweepProgress(bytesRead: result.batch.endOffset, totalBytes: totalBytes,
+                                            rows: state.counts.inputRows, elapsed: elapsedBefore + now.timeIntervalSince(started)))
+        }
+        state.elapsedSeconds = elapsedBefore + Date().timeIntervalSince(started)
+    }
+
+    /// Applies one batch's results in row order.
+    private func apply(_ result: BatchResult) throws {
+        let batch = result.batch
+        var e = 0
+        for row in 0..<batch.count {
+            state.counts.inputRows += 1
+            switch result.status[row] {
+            case .otherShard:
+                state.counts.otherShard += 1
+            case .rejected:
+                try reject(row, batch, reason: Int(result.reason[row]))
+            case .candidate:
+                if let dup = plan.duplicate, let keys {
+                    let isNew = try keys.insert(batch.field(row, plan.fieldColumns[dup.field]))
+                    if !isNew {
+                        try reject(row, batch, reason: dup.reason)
+                        while e < result.emits.count && result.emits[e].row == Int32(row) { e += 1 }
+                        continue
+                    }
+                }
+                state.counts.accepted += 1
+                while e < result.emits.count && result.emits[e].row == Int32(row) {
+                    try route(result.emits[e], result)
+                    e += 1
+                }
+            }
+        }
+        for (rule, n) in result.errorCounts {
+            state.counts.evaluationErrors[plan.pack.program.rules[rule].id, default: 0] += n
+        }
+        try flushNotifications()
+    }
+
+    private func reject(_ row: Int, _ batch: CSVBatch, reason: Int) throws {
+        state.counts.rejected += 1
+        state.counts.rejectedByReason[plan.reasons[reason], default: 0] += 1
+        var line: [UInt8] = []
+        OutputText.appendInt(Int64(batch.lineNumber(row)), to: &line)
+        line.append(UInt8(ascii: ","))
+        if let c = plan.keyColumn, batch.fieldCount(row) > c {
+            let key = batch.field(row, c)
+            if plan.keyIsPersonal {
+                OutputText.appendField(Text.mask(String(decoding: key, as: UTF8.self)), to: &line)
+            } else {
+                OutputText.appendField(key, to: &line)
+            }
+        }
+        line.append(UInt8(ascii: ","))
+        OutputText.appendField(plan.reasons[reason], to: &line)
+        line.append(0x0A)
+        try rejects?.write(line)
+    }
+
+    private func route(_ emit: BatchResult.EmitRow, _ result: BatchResult) throws {
+        if plan.outputs[Int(emit.output)].notifyBy != nil {
+            pendingNotifications.append((emit, result))
+        } else {
+            try add(emit, result)
+        }
+    }
+
+    private func add(_ emit: BatchResult.EmitRow, _ result: BatchResult) throws {
+        let o = plan.outputs[Int(emit.output)]
+        try result.arena.withUnsafeBufferPointer { a in
+            func slice(_ start: Int32, _ count: Int32) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: a[Int(start)..<Int(start + count)])
+            }
+            try outputs[Int(emit.output)].add(key: slice(emit.keyStart, emit.keyCount), line: slice(emit.lineStart, emit.lineCount),
+                                              send: slice(emit.sendStart, emit.sendCount))
+        }
+        var counts = state.counts.outputs[o.name, default: SweepCounts.OutputCounts()]
+        counts.rows += 1
+        if let r = emit.reason { counts.byReason[r, default: 0] += 1 }
+        state.counts.outputs[o.name] = counts
+        if let d = emit.days, let c = o.dayColumn { state.counts.countDays(d, output: o.name, column: o.columns[c].name) }
+    }
+
+    /// Records the batch's notifications in the ledger (one transaction) and writes the ones
+    /// this run owns; the others were notified by an earlier run of the campaign.
+    private func flushNotifications() throws {
+        guard !pendingNotifications.isEmpty, let ledger, let campaign = options.campaign else { return }
+        let items = pendingNotifications.map { emit, result in
+            let o = plan.outputs[Int(emit.output)]
+            let start = Int(o.hasSendFile ? emit.sendStart : emit.lineStart)
+            let count = Int(o.hasSendFile ? emit.sendCount : emit.lineCount)
+            var payload = String(decoding: result.arena[start..<(start + count)], as: UTF8.self)
+            if payload.hasSuffix("\n") { payload.removeLast() }
+            return NotificationLedger.Item(subject: emit.subject ?? "", channel: o.name, payload: payload,
+                                           reasons: emit.reason.map { [$0] } ?? [])
+        }
+        let fresh: [Bool]
+        do {
+            fresh = try ledger.recordBatch(items, campaign: campaign, runID: state.runID, now: Date())
+        } catch {
+            throw SweepError.io("notification ledger: \(error)")
+        }
+        for ((emit, result), isNew) in zip(pendingNotifications, fresh) {
+            if isNew {
+                try add(emit, result)
+            } else {
+                state.counts.outputs[plan.outputs[Int(emit.output)].name, default: SweepCounts.OutputCounts()].alreadyNotified += 1
+            }
+        }
+        pendingNotifications.removeAll(keepingCapacity: true)
+    }
+
+    /// Makes everything up to the last applied batch durable, then records where that is.
+    private func checkpoint(elapsed: Double, save: (Checkpoint) throws -> Void) throws {
+        for (i, o) in outputs.enumerated() {
+            try o.spill()
+            state.outputs[plan.outputs[i].name] = Checkpoint.OutputState(runs: o.runs, rows: o.rowCount)
+        }
+        try rejects?.sync()
+        state.rejectsLength = rejects?.length ?? 0
+        state.keyLogLength = try keys?.checkpoint() ?? 0
+        state.elapsedSeconds = elapsed
+        try save(state)
+    }
+
+    func finishRejects(into path: String) throws {
+        // The part file is renamed once: a merge resumed after that finds it already in place.
+        guard let rejects else { return }
+        try rejects.close(sync: true)
+        try SweepFiles.rename(work + "/rejects.part", to: path)
+    }
+}

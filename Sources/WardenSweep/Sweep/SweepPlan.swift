@@ -1,0 +1,268 @@
+import WardenEngine
+import WardenLang
+
+/// What a sweep needs to know about its pack and its input, worked out once before any row is
+/// read: which CSV column feeds which input field, which reject each field failure means, and
+/// how each output is written.
+struct SweepPlan: Sendable {
+    let pack: CompiledPack
+    let zone: Zone
+    /// The header's fields.
+    let header: [String]
+    /// Input field `f` is read from column `fieldColumns[f]`.
+    let fieldColumns: [Int]
+    /// Reject reason codes: first the reader's and the built-in ones, then the pack's, each once.
+    let reasons: [String]
+    /// For each of the pack's rejects, its index in `reasons`.
+    let rejectReason: [Int]
+    /// For each input field, the index of the `on` reject naming it (nil: the built-in
+    /// `BAD_FIELD`, tried before the pack's rejects).
+    let fieldReject: [Int?]
+    /// The reason of a wrong column count.
+    let columnsReason: Int
+    /// `reject … on duplicate FIELD`: its reason and field.
+    let duplicate: (reason: Int, field: Int)?
+    /// The column shown in the rejects file and used for `--shard` (the `@key` or duplicate field).
+    let keyField: Int?
+    let keyColumn: Int?
+    let outputs: [OutputPlan]
+
+    struct OutputPlan: Sendable {
+        let name: String
+        let columns: [(name: String, type: ValueType)]
+        let sortBy: [Int]
+        let personal: Set<Int>
+        let notifyBy: Int?
+        /// Index of a column named `reason`, counted by value in the report.
+        let reasonColumn: Int?
+        /// Int columns named `days_…` or `…_days`, given a distribution in the report.
+        let dayColumn: Int?
+        var hasSendFile: Bool { !personal.isEmpty }
+        var headerLine: String { columns.map(\.name).joined(separator: ",") }
+    }
+
+    static let builtinReasons = ["MALFORMED_QUOTES", "INVALID_UTF8", "ROW_TOO_LONG"]
+    static let defaultColumnsReason = "BAD_COLUMN_COUNT"
+    static let defaultFieldReason = "BAD_FIELD"
+
+    init(pack: CompiledPack, header: [String]) throws {
+        self.pack = pack
+        zone = pack.program.zone
+        self.header = header
+        let checked = pack.checked
+        var columns: [Int] = []
+        var missing: [String] = []
+        for f in checked.fields {
+            guard ValueText.hasCellForm(f.type) else {
+                throw SweepError.setup("input field '\(f.name)' has type \(f.type), which a CSV cell cannot carry")
+            }
+            if let c = header.firstIndex(of: f.name) { columns.append(c) } else { missing.append(f.name); columns.append(-1) }
+        }
+        guard missing.isEmpty else {
+            throw SweepError.setup("the input's header lacks column(s) \(missing.joined(separator: ", ")) that input '\(checked.inputName)' declares (header: \(header.joined(separator: ",")))")
+        }
+        fieldColumns = columns
+
+        var reasons = SweepPlan.builtinReasons
+        func reason(_ code: String) -> Int {
+            if let i = reasons.firstIndex(of: code) { return i }
+            reasons.append(code)
+            return reasons.count - 1
+        }
+        var columnsReason: Int? = nil
+        var fieldReject = [Int?](repeating: nil, count: checked.fields.count)
+        var duplicate: (Int, Int)? = nil
+        var rejectReason: [Int] = []
+        for (i, r) in checked.rejects.enumerated() {
+            rejectReason.append(reason(r.code))
+            switch r.check {
+            case .columns: columnsReason = rejectReason[i]
+            case .fields(let fs): for f in fs { fieldReject[f] = i }
+            case .duplicate(let f): duplicate = (rejectReason[i], f)
+            case .condition: break
+            }
+        }
+        self.columnsReason = columnsReason ?? reason(SweepPlan.defaultColumnsReason)
+        if fieldReject.enumerated().contains(where: { $0.element == nil && !ValueText.cellAlwaysDecodes(checked.fields[$0.offset].type) }) {
+            _ = reason(SweepPlan.defaultFieldReason)
+        }
+        self.reasons = reasons
+        self.rejectReason = rejectReason
+        self.fieldReject = fieldReject
+        self.duplicate = duplicate
+        keyField = checked.keyField ?? duplicate?.1
+        keyColumn = keyField.map { columns[$0] }
+        outputs = checked.outputs.map { o in
+            OutputPlan(name: o.name, columns: o.columns, sortBy: o.sortBy, personal: o.personalColumns, notifyBy: o.notifyBy,
+                       reasonColumn: o.columns.firstIndex { $0.name == "reason" },
+                       dayColumn: o.columns.firstIndex { ($0.name.hasPrefix("days_") || $0.name.hasSuffix("_days")) && $0.type.unwrapped == .int })
+        }
+    }
+
+    /// The name of the rejects file's key column.
+    var keyName: String { keyField.map { pack.checked.fields[$0].name } ?? "key" }
+
+    /// Whether the key column holds personal data (masked in the rejects file).
+    var keyIsPersonal: Bool { keyField.map { pack.checked.fields[$0].isPersonal } ?? false }
+}
+
+/// What the workers made of one batch, in row order; the coordinator applies it in input order.
+final class BatchResult: @unchecked Sendable {
+    enum Status: UInt8 { case candidate, rejected, otherShard }
+    let sequence: Int
+    let batch: CSVBatch
+    var status: [Status] = []
+    /// Reason index (rejected rows).
+    var reason: [Int32] = []
+    /// Emitted rows, grouped by input row in order.
+    var emits: [EmitRow] = []
+    /// Bytes the emits point into.
+    var arena: [UInt8] = []
+    /// Rule index → records on which it failed to evaluate.
+    var errorCounts: [Int: Int] = [:]
+
+    struct EmitRow {
+        var row: Int32
+        var output: Int32
+        var keyStart: Int32, keyCount: Int32
+        var lineStart: Int32, lineCount: Int32
+        var sendStart: Int32, sendCount: Int32
+        /// The notification subject (notify outputs).
+        var subject: String?
+        /// The value of the output's `reason` column.
+        var reason: String?
+        /// The value of the output's day column.
+        var days: Int64?
+    }
+
+    init(sequence: Int, batch: CSVBatch) {
+        self.sequence = sequence
+        self.batch = batch
+    }
+}
+
+/// Decodes and evaluates batches; one per worker thread (it owns an `Evaluator`).
+final class SweepWorker {
+    let plan: SweepPlan
+    let shard: (index: Int, count: Int)?
+    private let evaluator: Evaluator
+    private var record: Record
+    private var failed: [Bool]
+    private let placeholders: [Value]
+
+    init(plan: SweepPlan, shard: (index: Int, count: Int)?) {
+        self.plan = plan
+        self.shard = shard
+        evaluator = plan.pack.makeEvaluator()
+        let fields = plan.pack.checked.fields
+        record = Record(values: [Value](repeating: .null, count: fields.count))
+        failed = [Bool](repeating: false, count: fields.count)
+        // Type-correct stand-ins for fields that failed to decode. Rules and `when` rejects may
+        // read them only after the field's own reject, which then wins, so their value never
+        // decides anything; they only keep every instruction well-typed.
+        placeholders = fields.map { f in
+            if f.type.isOptional { return .null }
+            switch f.type {
+            case .string: return .string("")
+            case .decimal: return .money(Money(raw: 0))
+            case .bool: return .bool(false)
+            default: return .int(0)
+            }
+        }
+    }
+
+    func process(_ result: BatchResult) {
+        let batch = result.batch
+        let n = batch.count
+        result.status.reserveCapacity(n)
+        result.reason.reserveCapacity(n)
+        for row in 0..<n {
+            if let (index, count) = shard {
+                let key: UnsafeBufferPointer<UInt8> = plan.keyColumn.flatMap { c in
+                    batch.fieldCount(row) > c ? batch.field(row, c) : nil } ?? UnsafeBufferPointer(start: nil, count: 0)
+                if Int(KeyIndex.hash(key) % UInt64(count)) != index {
+                    result.status.append(.otherShard)
+                    result.reason.append(-1)
+                    continue
+                }
+            }
+            let reason = evaluate(row, batch, into: result)
+            result.status.append(reason == nil ? .candidate : .rejected)
+            result.reason.append(Int32(reason ?? -1))
+        }
+    }
+
+    /// Decodes and evaluates one row; returns its reject reason, or nil (emits appended).
+    private func evaluate(_ row: Int, _ batch: CSVBatch, into result: BatchResult) -> Int? {
+        if let issue = batch.issue(row) {
+            return Int(issue.rawValue) - 1  // the reader's reasons come first in `plan.reasons`
+        }
+        if batch.fieldCount(row) != plan.header.count { return plan.columnsReason }
+        let fields = plan.pack.checked.fields
+        var anyFailed = false
+        for f in 0..<fields.count {
+            switch ValueText.decodeCell(batch.field(row, plan.fieldColumns[f]), as: fields[f].type, zone: plan.zone) {
+            case .success(let v):
+                record.values[f] = v
+                failed[f] = false
+            case .failure:
+                record.values[f] = placeholders[f]
+                failed[f] = true
+                anyFailed = true
+            }
+        }
+        // A field no reject names fails with the built-in BAD_FIELD, before the pack's rejects.
+        if anyFailed, let f = (0..<fields.count).first(where: { failed[$0] && plan.fieldReject[$0] == nil }) {
+            _ = f
+            return plan.reasons.firstIndex(of: SweepPlan.defaultFieldReason)
+        }
+        let decision = evaluator.evaluate(record)
+        for e in decision.errors where e.rule >= 0 { result.errorCounts[e.rule, default: 0] += 1 }
+        // The first failing reject in source order: a field reject before the condition that held.
+        let limit = decision.reject ?? plan.rejectReason.count
+        if anyFailed {
+            var first = limit
+            for f in 0..<fields.count where failed[f] { first = min(first, plan.fieldReject[f]!) }
+            if first < limit { return plan.rejectReason[first] }
+        }
+        if let r = decision.reject { return plan.rejectReason[r] }
+        appendEmits(decision, row: row, line: batch.lineNumber(row), into: result)
+        return nil
+    }
+
+    private func appendEmits(_ decision: Decision, row: Int, line: Int, into result: BatchResult) {
+        for (ordinal, emission) in decision.emits.enumerated() {
+            let output = plan.outputs[emission.output]
+            var e = BatchResult.EmitRow(row: Int32(row), output: Int32(emission.output), keyStart: 0, keyCount: 0,
+                                        lineStart: 0, lineCount: 0, sendStart: 0, sendCount: 0)
+            let arenaStart = result.arena.count
+            for c in output.sortBy { OutputText.appendSortKey(emission.values[c], to: &result.arena) }
+            OutputText.appendBigEndian(UInt64(line), to: &result.arena)
+            OutputText.appendBigEndian(UInt64(ordinal), to: &result.arena)
+            e.keyStart = Int32(arenaStart)
+            e.keyCount = Int32(result.arena.count - arenaStart)
+            e.lineStart = Int32(result.arena.count)
+            appendLine(emission.values, output, masked: true, to: &result.arena)
+            e.lineCount = Int32(result.arena.count) - e.lineStart
+            e.sendStart = Int32(result.arena.count)
+            if output.hasSendFile { appendLine(emission.values, output, masked: false, to: &result.arena) }
+            e.sendCount = Int32(result.arena.count) - e.sendStart
+            if let s = output.notifyBy, case .string(let subject) = emission.values[s] { e.subject = subject }
+            if let r = output.reasonColumn {
+                let v = emission.values[r]
+                if !v.isNull { e.reason = ValueText.plain(v, output.columns[r].type, zone: plan.zone) }
+            }
+            if let d = output.dayColumn, case .int(let days) = emission.values[d] { e.days = days }
+            result.emits.append(e)
+        }
+    }
+
+    private func appendLine(_ values: [Value], _ output: SweepPlan.OutputPlan, masked: Bool, to out: inout [UInt8]) {
+        for (i, v) in values.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            OutputText.appendValue(v, output.columns[i].type, zone: plan.zone,
+                                   masked: masked && output.personal.contains(i), to: &out)
+        }
+        out.append(0x0A)
+    }
+}
