@@ -94,6 +94,14 @@ final class FileSource {
         return got
     }
 
+    /// Up to `count` bytes (fewer at the end of the file).
+    func read(prefix count: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        let got = try out.withUnsafeMutableBytes { try read(into: $0) }
+        out.removeLast(count - got)
+        return out
+    }
+
     func read(_ count: Int) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
         let got = try out.withUnsafeMutableBytes { try read(into: $0) }

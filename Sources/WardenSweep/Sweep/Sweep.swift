@@ -119,6 +119,7 @@ public enum Sweep {
         for (i, o) in plan.outputs.enumerated() {
             let path = out + "/" + o.name + ".csv"
             try runner.outputs[i].merge(into: path, sendPath: o.hasSendFile ? out + "/" + o.name + ".send.csv" : nil)
+            FaultInjection.point("merged")
             files.append(o.name + ".csv")
             if o.hasSendFile { files.append(o.name + ".send.csv") }
         }
@@ -130,12 +131,20 @@ public enum Sweep {
         if let ledger = runner.ledger, let campaign = options.campaign { reach.append(try ledger.reach(campaign: campaign)) }
         let report = SweepReport(pack: pack, plan: plan, options: options, state: state, files: files, reach: reach)
         try report.write(directory: out)
+        FaultInjection.point("reported")
         state.phase = .done
         try state.write(checkpointPath)
         for file in (try? FileManager.default.contentsOfDirectory(atPath: work)) ?? [] where file != "checkpoint.json" {
             SweepFiles.remove(work + "/" + file)
         }
         return SweepSummary(report: report, alreadyComplete: false)
+    }
+
+    /// Rows in the file, estimated from the line length in its first MiB (10 % over).
+    static func estimateRows(_ path: String, totalBytes: Int64) -> Int {
+        guard let source = try? FileSource(path: path), let head = try? source.read(prefix: 1 << 20), !head.isEmpty else { return 1024 }
+        let lines = max(1, head.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) })
+        return Int(Double(totalBytes) / (Double(head.count) / Double(lines)) * 1.1)
     }
 
     /// What a checkpoint must match to be resumed: the pack text, its parameters, the input
@@ -199,9 +208,8 @@ final class SweepRunner {
             rejects = nil
         }
         if scanning, plan.duplicate != nil {
-            // Size the table from the input: rows ≈ bytes / 64 is generous for real extracts;
-            // the table doubles if it is not.
-            let estimate = Int(totalBytes / 64) / (options.shard?.count ?? 1)
+            // Size the table from the input's first MiB; it doubles if that guessed low.
+            let estimate = Sweep.estimateRows(options.inputPath, totalBytes: totalBytes) / (options.shard?.count ?? 1)
             keys = try KeyIndex(logPath: work + "/keys.log", expectedKeys: estimate, resumeLength: resuming ? state.keyLogLength : nil)
         } else {
             keys = nil
@@ -391,7 +399,9 @@ final class SweepRunner {
         state.rejectsLength = rejects?.length ?? 0
         state.keyLogLength = try keys?.checkpoint() ?? 0
         state.elapsedSeconds = elapsed
+        FaultInjection.point("spilled")
         try save(state)
+        FaultInjection.point("checkpoint")
     }
 
     func finishRejects(into path: String) throws {

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// Kills real `warden sweep` processes with SIGKILL — at chosen points (the fault hook) and at
+/// random moments — resumes them with `--resume`, and requires every output to be
+/// byte-identical to an uninterrupted run's: nothing lost, nothing written twice, nobody
+/// notified twice.
+@Suite(.serialized) struct SweepKillTests {
+    static let outputs = ["dormancy_pending.csv", "dormancy_rejects.csv"]
+
+    struct Exit {
+        let status: Int32
+        let killed: Bool
+        let stderr: String
+    }
+
+    /// Runs `warden sweep` on `input` into `out` (ledger next to it); `killAfter` sends SIGKILL
+    /// after that many seconds if the process still runs.
+    static func sweep(_ input: URL, _ out: URL, resume: Bool = false, fault: String? = nil, killAfter: Double? = nil) throws -> Exit {
+        let p = Process()
+        p.executableURL = CLITests.executable
+        p.arguments = ["sweep", "--rules", CLITests.root.appendingPathComponent("rules/dormancy.rules").path,
+                       "--input", input.path, "--out", out.path, "--campaign", "kill-test",
+                       "--ledger", out.path + ".ledger.sqlite", "--batch-rows", "1000", "--checkpoint-interval", "0"]
+            + (resume ? ["--resume"] : [])
+        var env = ProcessInfo.processInfo.environment
+        env["WARDEN_SWEEP_FAULT"] = fault
+        p.environment = env
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        if let killAfter {
+            Thread.sleep(forTimeInterval: killAfter)
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        }
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Exit(status: p.terminationStatus, killed: p.terminationReason == .uncaughtSignal,
+                    stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func contents(_ dir: URL) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for name in outputs { out[name] = try Data(contentsOf: dir.appendingPathComponent(name)) }
+        return out
+    }
+
+    /// 60,000 generated accounts with the generator's defects (bad dates, duplicates, …).
+    static let input: URL = {
+        let dir = try! DatagenTests.generate(["--only", "accounts", "--accounts", "60000"])
+        return dir.appendingPathComponent("accounts.csv")
+    }()
+
+    static let reference: [String: Data] = {
+        let out = try! CLITests.temporaryDirectory().appendingPathComponent("reference")
+        let r = try! sweep(input, out)
+        precondition(r.status == 0, r.stderr)
+        return try! contents(out)
+    }()
+
+    @Test(arguments: ["checkpoint:1", "checkpoint:7", "spilled:3", "merged:1", "reported:1"])
+    func killedAtAPointThenResumed(fault: String) throws {
+        let out = try CLITests.temporaryDirectory().appendingPathComponent("out")
+        let first = try Self.sweep(Self.input, out, fault: fault)
+        #expect(first.killed, "the fault \(fault) should have killed the sweep: \(first.stderr)")
+        // Without --resume the unfinished sweep is refused, not silently restarted.
+        let refused = try Self.sweep(Self.input, out)
+        #expect(refused.status == 1 && refused.stderr.contains("--resume"))
+        let resumed = try Self.sweep(Self.input, out, resume: true)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try Self.contents(out) == Self.reference)
+        let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("resumed 1 time"))
+    }
+
+    @Test func killedAtRandomMomentsThenResumed() throws {
+        let out = try CLITests.temporaryDirectory().appendingPathComponent("out")
+        var kills = 0
+        var resume = false
+        for attempt in 0..<40 {
+            let delay = Double.random(in: 0.05...0.6)
+            let r = try Self.sweep(Self.input, out, resume: resume, killAfter: attempt < 30 ? delay : nil)
+            if r.killed {
+                kills += 1
+                resume = true
+                continue
+            }
+            #expect(r.status == 0, "\(r.stderr)")
+            break
+        }
+        #expect(kills >= 1)
+        #expect(try Self.contents(out) == Self.reference)
+    }
+}
