@@ -39,7 +39,11 @@ struct Eval: ParsableCommand {
         let start = ContinuousClock.now
         try runner.run(input: handle, output: .standardOutput)
         let elapsed = ContinuousClock.now - start
-        let counts = runner.actionCounts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        var counts = runner.actionCounts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        if !runner.rejectCounts.isEmpty {
+            counts += "; rejected by reject: "
+                + runner.rejectCounts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
         FileHandle.standardError.write(Data(
             "warden eval: \(runner.decisions) decisions (\(counts)), \(runner.rejected) rejected lines, \(elapsed.formatted(.units(allowed: [.milliseconds])))\n".utf8))
     }

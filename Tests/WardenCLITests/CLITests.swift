@@ -160,6 +160,40 @@ import Testing
         #expect(badParam.stderr.contains("E0603"))
     }
 
+    /// A record a `reject … when` rejects gets `"reject":"CODE"` on its decision line and reaches
+    /// no rule; an error in the condition rejects too, naming the reject.
+    @Test func evalMarksRejectedRecords() throws {
+        let dir = try Self.temporaryDirectory()
+        try """
+            package demo
+            input account {
+              id:      string @key
+              balance: int
+            }
+            reject EMPTY_ID    when id == ""
+            reject BAD_BALANCE on balance
+            reject NEGATIVE    when balance < 0
+            reject HUGE        when balance * 1000000000000 > 1
+            rule SMALL "small" when balance < 10 score 1
+            """.write(to: dir.appendingPathComponent("demo.rules"), atomically: true, encoding: .utf8)
+        let input = """
+            {"id": "A1", "balance": 0}
+            {"id": "A2", "balance": -1}
+            {"id": "", "balance": -1}
+            {"id": "A4", "balance": 9223372036854775807}
+            """
+        let r = try Self.warden(["eval", "--rules", "demo.rules"], stdin: input, in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines == [
+            #"{"line":1,"key":"A1","action":"allow","score":1,"hits":[{"rule":"SMALL","score":1}]}"#,
+            #"{"line":2,"key":"A2","reject":"NEGATIVE","action":"allow","score":0,"hits":[]}"#,
+            #"{"line":3,"key":"","reject":"EMPTY_ID","action":"allow","score":0,"hits":[]}"#,
+            #"{"line":4,"key":"A4","reject":"HUGE","action":"allow","score":0,"hits":[],"errors":[{"rule":"reject HUGE","code":"R0101","message":"integer overflow in '*'"}]}"#,
+        ])
+        #expect(r.stderr.contains("4 decisions (allow=1; rejected by reject: EMPTY_ID=1 HUGE=1 NEGATIVE=1)"))
+    }
+
     @Test func fmtIsIdempotentOnShippedPacks() throws {
         let dir = try Self.temporaryDirectory()
         try FileManager.default.copyItem(at: Self.root.appendingPathComponent("rules"), to: dir.appendingPathComponent("rules"))

@@ -6,6 +6,11 @@ import WardenLang
 /// The conformance suite: expression cases as data (`Conformance/*.cases`), each run through
 /// the reference tree-walker and the compiled VM (with and without constant folding). All
 /// three must give the expected value or error.
+///
+/// A case whose line starts with `reject` is a set of declarations rather than an expression
+/// (see `rejects.cases`): it is added to the prelude with a rule `SEEN` that hits every record
+/// the rules see, and the outcome is the whole record's: `accept score N`, or
+/// `reject CODE #INDEX [error RXXXX]`.
 @Suite struct ConformanceTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let file: String
@@ -84,8 +89,12 @@ import WardenLang
         #expect(Self.cases.count >= 150)
     }
 
+    static func isDeclarations(_ c: Case) -> Bool { c.expression.hasPrefix("reject ") }
+
     static func load(_ c: Case, fold: Bool) -> Swift.Result<CompiledPack, PackError> {
-        let source = Source(path: "conformance", text: prelude + "let result = " + c.expression + "\n")
+        let body = isDeclarations(c) ? c.expression + "\nrule SEEN \"every record the rules see\" when true score 1\n"
+                                     : "let result = " + c.expression + "\n"
+        let source = Source(path: "conformance", text: prelude + body)
         do throws(PackError) {
             return .success(try CompiledPack.compile(source: source, fold: fold) { file in
                 try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
@@ -120,6 +129,7 @@ import WardenLang
             return "error " + errors.map(\.code.rawValue).joined(separator: " ")
         case .success(let p): pack = p
         }
+        if isDeclarations(c) { return try recordOutcome(c, pack, reference: reference) }
         let letIndex = pack.program.lets.firstIndex { $0.name == "result" }!
         let type = pack.checked.lets[letIndex].type
         let record = try record(c, pack)
@@ -130,6 +140,36 @@ import WardenLang
         } catch {
             return "error \(error.code.rawValue)"
         }
+    }
+
+    /// A whole record's outcome: rejected (by which reject, with which error) or accepted (with
+    /// the score, so rules that ran show). Breaks of the reject contract are appended, so they
+    /// fail the case: a rejected decision has no hits, emits or score and action −1, and
+    /// `firstRejection` agrees with `evaluate`.
+    static func recordOutcome(_ c: Case, _ pack: CompiledPack, reference: Bool) throws -> String {
+        let record = try record(c, pack)
+        let d: Decision, first: Int?
+        if reference {
+            let evaluator = pack.makeReferenceEvaluator()
+            d = evaluator.evaluate(pack.namedRecord(record))
+            first = evaluator.firstRejection(pack.namedRecord(record))
+        } else {
+            let evaluator = pack.makeEvaluator()
+            d = evaluator.evaluate(record)
+            first = evaluator.firstRejection(record)
+        }
+        var out: String
+        if let k = d.reject {
+            out = "reject \(pack.checked.rejects[k].code) #\(k)"
+            if !d.errors.isEmpty { out += " error " + d.errors.map(\.error.code.rawValue).joined(separator: " ") }
+            if !d.hits.isEmpty || !d.emits.isEmpty || d.score != 0 || d.action != -1 { out += " (but rules ran)" }
+            if d.errors.contains(where: { $0.rejectIndex != k }) { out += " (error not under its reject)" }
+        } else {
+            out = "accept score \(d.score)"
+            if !d.errors.isEmpty { out += " error " + d.errors.map(\.error.code.rawValue).joined(separator: " ") }
+        }
+        if first != d.reject { out += " (firstRejection \(first.map(String.init) ?? "nil"))" }
+        return out
     }
 
     /// An expected `E0418` (a constant expression that fails when folded) is, without

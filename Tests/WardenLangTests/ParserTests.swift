@@ -63,6 +63,34 @@ import Testing
         #expect(diagnostics.contains { $0.code == .nestingTooDeep })
     }
 
+    @Test(arguments: [
+        ("reject A on columns", "(reject A columns)"),
+        ("reject A on columns, b", "(reject A (on columns b))"),
+        ("reject A on b, columns", "(reject A (on b columns))"),
+        ("reject A on duplicate x", "(reject A (duplicate x))"),
+        ("reject A on duplicate tags", "(reject A (duplicate tags))"),
+        ("reject A on duplicate", "(reject A (on duplicate))"),
+        ("reject A on duplicate, x", "(reject A (on duplicate x))"),
+        ("reject A on tags, version", "(reject A (on tags version))"),
+        ("reject A when x < 0 or y == \"\"", "(reject A (when (or (< x 0) (== y \"\"))))"),
+        ("output o { a: string @pii } sort by a", "(output o (a string pii) (sort a))"),
+        ("output o { a: string } notify by a sort by a", "(output o (a string) (sort a) (notify a))"),
+        ("output o { a: string } sort by a notify by a", "(output o (a string) (sort a) (notify a))"),
+    ])
+    func declarations(_ input: String, _ expected: String) {
+        let (syntax, diagnostics) = Parser.parse(Source(path: "t.rules", text: "package t\n" + input + "\nlet z = 1\n"))
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
+        #expect(syntax.decls.count == 3)
+        #expect(syntax.decls.count > 1 ? syntax.dump(syntax.decls[1]) == expected : false, "\(syntax.dump())")
+    }
+
+    /// `reject` is reserved at the start of a declaration but still names a field elsewhere.
+    @Test func rejectCanNameAField() {
+        let (syntax, diagnostics) = Parser.parse(Source(path: "t.rules", text: "package t\ninput i { reject: bool }\nlet x = reject and i.reject\n"))
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
+        #expect(syntax.dump().hasSuffix("(let x (and reject (. i reject)))"))
+    }
+
     @Test func lineAndColumnCountScalars() {
         let source = Source(path: "p", text: "a\n  规则 = x\n")
         let offset = Array(source.bytes).firstIndex(of: UInt8(ascii: "x"))!

@@ -85,6 +85,11 @@ struct Compiler {
             inlining.remove(i)
         }
         planSharedSubexpressions()
+        // Reject conditions: each its own block, run in order before the rules block.
+        program.rejectCodes = pack.rejects.map(\.code)
+        for (k, r) in pack.rejects.enumerated() {
+            if case .condition(let e) = r.check { program.rejectConditions.append((k, block(e))) }
+        }
         for rule in pack.rules {
             let emits = rule.emits.map { e in (output: e.output, values: e.values.map { block($0) }) }
             let reads: [(name: String, source: Program.Read, type: ValueType)] = rule.reads.compactMap { r in
@@ -165,6 +170,9 @@ struct Compiler {
             for child in children(id) { visit(child) }
         }
         for l in pack.lets { visit(l.value) }
+        for r in pack.rejects {
+            if case .condition(let e) = r.check { visit(e) }
+        }
         for r in pack.rules {
             visit(r.when)
             if let s = r.score { visit(s) }

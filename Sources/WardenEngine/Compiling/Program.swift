@@ -182,6 +182,11 @@ public struct Program: Sendable {
     /// starts at `decideStarts[i]`, like `ruleStarts`.
     public internal(set) var decideBlock: Block = Block(start: 0)
     public internal(set) var decideStarts: [Int32] = []
+    /// The code of every reject, indexed like `CheckedPack.rejects` (and `Decision.reject`).
+    public internal(set) var rejectCodes: [String] = []
+    /// The `reject … when` conditions in pack order: the reject's index and a block returning
+    /// the condition's bool. Run before the rules; empty for a pack without them.
+    public internal(set) var rejectConditions: [(reject: Int, block: Block)] = []
     /// Temporary registers (slots ≥ 0).
     public internal(set) var registerCount = 0
 

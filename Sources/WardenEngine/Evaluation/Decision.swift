@@ -12,7 +12,9 @@ public struct Decision: Sendable, Equatable {
     /// Rules (or decide entries, as negative indices −1 − entry) whose evaluation failed.
     public var errors: [RuleError] = []
     /// Index into `CheckedPack.rejects` of the `reject … when` condition that held, if any:
-    /// the record is rejected and no rule ran.
+    /// the record is rejected and no rule ran (no hits, no emits, action −1). A condition whose
+    /// evaluation fails rejects too (fail closed), with its error in `errors` under
+    /// `RuleError.rejectRule(index)`.
     public var reject: Int? = nil
 
     public init() {}
@@ -45,6 +47,15 @@ public struct Emission: Sendable, Equatable {
 }
 
 public struct RuleError: Sendable, Equatable {
+    /// The rule (≥ 0), the decide entry (−1 − entry), or the reject (`rejectRule(k)`) whose
+    /// evaluation failed.
     public var rule: Int
     public var error: EvalError
+
+    /// `rule` for an error in the condition of reject `k` (an index into `CheckedPack.rejects`):
+    /// `Int.min + k`, far from every rule and decide index.
+    public static func rejectRule(_ k: Int) -> Int { Int.min + k }
+
+    /// The reject whose condition failed, when this error is one (see ``rejectRule(_:)``).
+    public var rejectIndex: Int? { rule < Int.min / 2 ? rule - Int.min : nil }
 }

@@ -36,6 +36,8 @@ public final class Evaluator {
     let matchers: [PatternMatcher]
     /// What `evaluate` needs of each rule per record, without copying `Program.Rule`.
     let hot: [HotRule]
+    /// `Program.rejectConditions`, held directly (checked once per record: empty costs nothing).
+    let rejectConditions: [(reject: Int, block: Block)]
     // Decide state for the current record. It lives in raw memory for the same reason as the registers: `run` reads it,
     // and class `var`s would cost two exclusivity checks on every entry to `run`.
     let hitFlags: UnsafeMutableBufferPointer<Bool>
@@ -79,6 +81,7 @@ public final class Evaluator {
         letStarts = program.lets.map(\.block)
         letRegisters = program.lets.map { Int($0.resultRegister) }
         self.matchers = program.patterns.map { $0.makeMatcher() }
+        rejectConditions = program.rejectConditions
         hot = program.rules.map {
             HotRule(action: $0.action, shadow: $0.shadow, emits: !$0.emits.isEmpty)
         }
@@ -106,9 +109,19 @@ public final class Evaluator {
     ///
     /// A rule whose evaluation fails (overflow, regex limit, …) does not hit; the error is in
     /// `Decision.errors` and `on_error` raises the action. Never throws, never traps on data.
+    ///
+    /// When the pack declares `reject … when` conditions, they run first, in order: the first
+    /// that holds (or fails to evaluate: fail closed) sets `Decision.reject`, and the decision
+    /// has no hits, no emits and action −1; no rule runs.
     /// - Complexity: O(instructions reached); `and`/`or` short-circuit, lets run at most once.
     public func evaluate(_ record: Record, explain: Bool = false) -> Decision {
         start(record)
+        if !rejectConditions.isEmpty, let (k, error) = rejection() {
+            var rejected = Decision()
+            rejected.reject = k
+            if let error { rejected.errors = [RuleError(rule: RuleError.rejectRule(k), error: error)] }
+            return rejected
+        }
         totalScore.pointee = 0
         hitFlags.update(repeating: false)
         requestedActions.update(repeating: false)
@@ -126,6 +139,30 @@ public final class Evaluator {
             decision.action = floor
         }
         return decision
+    }
+
+    /// The index (into `CheckedPack.rejects`) of the first `reject … when` condition that holds
+    /// for `record`, or fails to evaluate; nil when the record is accepted. Runs no rule.
+    ///
+    /// ```swift
+    /// if let k = evaluator.firstRejection(record) { print(pack.checked.rejects[k].code) }
+    /// ```
+    public func firstRejection(_ record: Record) -> Int? {
+        if rejectConditions.isEmpty { return nil }
+        start(record)
+        return rejection()?.index
+    }
+
+    /// Runs the reject conditions over the record in the frame.
+    func rejection() -> (index: Int, error: EvalError?)? {
+        for r in rejectConditions {
+            do throws(EvalError) {
+                if case .bool(true) = try run(r.block, generation, regions: .none) { return (r.reject, nil) }
+            } catch {
+                return (r.reject, error)
+            }
+        }
+        return nil
     }
 
     /// Records a hit of rule `index` (the `hit` instruction): its emits first, so an emit that

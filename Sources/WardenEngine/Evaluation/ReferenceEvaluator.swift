@@ -37,6 +37,11 @@ public final class ReferenceEvaluator {
         requested = []
         totalScore = 0
         var decision = Decision()
+        if let (k, error) = rejection() {
+            decision.reject = k
+            if let error { decision.errors = [RuleError(rule: RuleError.rejectRule(k), error: error)] }
+            return decision
+        }
         for (index, rule) in pack.rules.enumerated() {
             do throws(EvalError) {
                 guard case .bool(true) = try value(rule.when) else { continue }
@@ -74,6 +79,26 @@ public final class ReferenceEvaluator {
         if pack.decide.isEmpty { decision.action = -1 }
         if let floor = pack.onError, !decision.errors.isEmpty, decision.action > floor { decision.action = floor }
         return decision
+    }
+
+    /// The first `reject … when` that holds for `record` (or fails to evaluate), as an index
+    /// into `CheckedPack.rejects`. Mirrors `Evaluator.firstRejection`.
+    public func firstRejection(_ record: [String: Value]) -> Int? {
+        self.record = record
+        lets = [:]
+        return rejection()?.index
+    }
+
+    func rejection() -> (index: Int, error: EvalError?)? {
+        for (k, r) in pack.rejects.enumerated() {
+            guard case .condition(let c) = r.check else { continue }
+            do throws(EvalError) {
+                if case .bool(true) = try value(c) { return (k, nil) }
+            } catch {
+                return (k, error)
+            }
+        }
+        return nil
     }
 
     /// The value of one let for a record (the conformance suite evaluates `let result`).

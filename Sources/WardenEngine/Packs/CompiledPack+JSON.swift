@@ -106,13 +106,18 @@ extension CompiledPack {
     }
 
     /// Writes a decision as one JSON object:
-    /// `{"line":N,"key":…,"action":…,"score":N,"hits":[{"rule":…,"score":N,"action":…,"shadow":B,"values":{…}}],"emits":[…],"errors":[…]}`.
+    /// `{"line":N,"key":…,["reject":CODE,]"action":…,"score":N,"hits":[{"rule":…,"score":N,"action":…,"shadow":B,"values":{…}}],"emits":[…],"errors":[…]}`.
     public func writeDecision(_ d: Decision, record: Record?, line: Int?, into w: inout JSONWriter) {
         w.writeRaw("{")
         if let line { w.writeRaw("\"line\":\(line),") }
         if let k = program.keyField, let record {
             w.writeRaw("\"key\":")
             ValueText.writeJSON(record.values[k], program.fields[k].type, zone: program.zone, into: &w)
+            w.writeRaw(",")
+        }
+        if let code = rejectCode(d) {
+            w.writeRaw("\"reject\":")
+            w.writeString(code)
             w.writeRaw(",")
         }
         w.writeRaw("\"action\":")

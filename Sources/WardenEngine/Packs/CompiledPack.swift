@@ -155,9 +155,15 @@ public struct CompiledPack: Sendable {
         d.action >= 0 && d.action < program.actions.count ? program.actions[d.action] : "allow"
     }
 
-    /// The rule id or `decide` entry a `RuleError` names.
+    /// The rule id, `decide` entry or reject a `RuleError` names.
     public func errorSource(_ e: RuleError) -> String {
-        e.rule >= 0 ? program.rules[e.rule].id : "decide[\(-1 - e.rule)]"
+        if let k = e.rejectIndex { return "reject \(program.rejectCodes[k])" }
+        return e.rule >= 0 ? program.rules[e.rule].id : "decide[\(-1 - e.rule)]"
+    }
+
+    /// The code of the reject that rejected a decision's record, if any.
+    public func rejectCode(_ d: Decision) -> String? {
+        d.reject.map { program.rejectCodes[$0] }
     }
 }
 

@@ -9,7 +9,10 @@ public struct JSONLinesRunner {
     public private(set) var lines = 0
     public private(set) var decisions = 0
     public private(set) var rejected = 0
+    /// Decisions by action, for records no `reject … when` rejected.
     public private(set) var actionCounts: [String: Int] = [:]
+    /// Decisions rejected by a `reject … when`, by reject code.
+    public private(set) var rejectCounts: [String: Int] = [:]
     let evaluator: Evaluator
 
     public init(pack: CompiledPack, explain: Bool) {
@@ -37,7 +40,11 @@ public struct JSONLinesRunner {
             let record = try pack.decodeRecord(utf8: line)
             let d = evaluator.evaluate(record, explain: explain)
             decisions += 1
-            actionCounts[pack.actionName(d), default: 0] += 1
+            if let code = pack.rejectCode(d) {
+                rejectCounts[code, default: 0] += 1
+            } else {
+                actionCounts[pack.actionName(d), default: 0] += 1
+            }
             pack.writeDecision(d, record: record, line: lines, into: &out)
         } catch {
             rejected += 1

@@ -20,6 +20,8 @@ public struct RuleTestFile: Sendable {
         case noHit(String)
         case emit(output: String, columns: JSONValue)
         case error(field: String)
+        /// `expect reject CODE`: a `reject CODE when …` rejects the record.
+        case reject(String)
     }
 
     public struct SyntaxError: Error, Sendable, CustomStringConvertible {
@@ -136,8 +138,11 @@ public struct RuleTestFile: Sendable {
         case "error":
             guard !rest.isEmpty else { throw fail("expected: expect error FIELD") }
             return .error(field: rest)
+        case "reject":
+            guard !rest.isEmpty, !rest.contains(" ") else { throw fail("expected: expect reject CODE") }
+            return .reject(rest)
         default:
-            throw fail("unknown expectation '\(word)' (action, score, hits, hit, no hit, emit, error)")
+            throw fail("unknown expectation '\(word)' (action, score, hits, hit, no hit, emit, error, reject)")
         }
     }
 
@@ -239,6 +244,17 @@ public enum RuleTestRunner {
                             + "compiled \(summary(d, pack)), reference \(summary(reference, pack))")
         }
         let hitIDs = d.hits.map { program.rules[$0.rule].id }
+        let rejectedBy = pack.rejectCode(d)
+        let expectedRejects = c.expectations.compactMap { e -> String? in
+            if case .reject(let code) = e { return code }
+            return nil
+        }
+        if let code = rejectedBy, expectedRejects.isEmpty {
+            let line = pack.source.location(of: Int(pack.checked.rejects[d.reject!].span.start)).line
+            // No rule ran: the other expectations would only repeat this.
+            return problems + ["the record was rejected by 'reject \(code) when …' (line \(line)), so no rule ran; "
+                               + "write 'expect reject \(code)' if that is intended"]
+        }
         for e in d.errors {
             problems.append("rule \(pack.errorSource(e)) failed: \(e.error.code.rawValue) \(e.error.message)")
         }
@@ -277,6 +293,17 @@ public enum RuleTestRunner {
                 }
             case .error(let field):
                 problems.append("expected the input to be rejected naming field '\(field)', but it was accepted")
+            case .reject(let code):
+                if !pack.checked.rejects.contains(where: { r in
+                    if case .condition = r.check { return r.code == code }
+                    return false
+                }) {
+                    problems.append("expect reject \(code): the pack has no 'reject \(code) when …'")
+                } else if let got = rejectedBy {
+                    if got != code { problems.append("expected the record to be rejected with \(code), but \(got) rejected it") }
+                } else {
+                    problems.append("expected the record to be rejected with \(code), but it was accepted (hits: \(list(hitIDs)))")
+                }
             }
         }
         return problems

@@ -30,6 +30,9 @@ public struct Checker {
     var actions: [String] = []
     var ruleIndex: [String: Int] = [:]
     var ruleDecls: [RuleDecl] = []
+    var rejectDecls: [RejectDecl] = []
+    /// Input fields each let reads, directly or through other lets (see `fieldUses`).
+    var letFieldUses: [Int: [(field: Int, at: Span)]] = [:]
 
     /// Names known to be non-null where the current expression is evaluated (flow narrowing).
     var narrowed: Set<String> = []
@@ -124,6 +127,7 @@ public struct Checker {
                 declare(l.name, .let(letDecls.count))
                 letDecls.append(l)
             case .output(let o): outputDecls.append(o)
+            case .reject(let r): rejectDecls.append(r)
             case .rule(let r):
                 if let first = ruleIndex[r.id.name] {
                     diagnostics.error(.duplicateRule, "rule id '\(r.id.name)' is used more than once", at: r.id.span,
@@ -219,10 +223,10 @@ public struct Checker {
                                       at: s.span)
                 }
             }
-            outputs.append(CheckedPack.Output(name: o.name.name, columns: cols.map { ($0.name, $0.type) },
-                                              sortBy: sort))
+            outputs.append(checkOutput(o, columns: cols, sortBy: sort))
             outputDeclared.append(true)
         }
+        let rejects = checkRejects(rejectDecls)
 
         var rules: [CheckedPack.Rule] = []
         for r in ruleDecls {
@@ -248,7 +252,7 @@ public struct Checker {
             consts: consts, lists: lists, lookups: lookups, windows: windows,
             lets: letDecls.indices.map { CheckedPack.Let(name: letDecls[$0].name.name, value: letDecls[$0].value,
                                                          type: letTypes[$0] ?? .error) },
-            outputs: outputs, rules: rules, actions: actions, decide: decideEntries, onError: onError,
+            outputs: outputs, rejects: rejects, rules: rules, actions: actions, decide: decideEntries, onError: onError,
             types: types, resolutions: resolutions, constant: constant)
     }
 

@@ -35,7 +35,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
     case expectedDeclaration = "E0204"
     /// A rule without a `when` clause.
     case ruleWithoutWhen = "E0205"
-    /// A rule clause written twice.
+    /// A rule clause, or an output's `sort by` / `notify by`, written twice.
     case duplicateClause = "E0206"
     /// `decide` must end with a bare default action.
     case decideWithoutDefault = "E0207"
@@ -51,6 +51,14 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
     case duplicateDeclaration = "E0212"
     /// An unknown severity level.
     case unknownSeverity = "E0213"
+    /// `reject … on columns` written twice, or not as the first reject (the column count is
+    /// checked before any field is read).
+    case rejectColumnsPosition = "E0214"
+    /// `reject … on duplicate` written twice, or not as the last reject (only a row that passes
+    /// every other check counts as the first copy).
+    case rejectDuplicatePosition = "E0215"
+    /// `@key` on an output column: only the input has a record key.
+    case keyOnOutputColumn = "E0216"
 
     // Names
     /// A name that no declaration, field or builtin defines.
@@ -81,6 +89,11 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
     case outputColumns = "E0313"
     /// `score`, `action(…)`, `hit(…)` or `tagged(…)`, which exist only inside `decide`, used elsewhere.
     case decideOnly = "E0314"
+    /// `reject … on` (or `on duplicate`) naming a field the input does not declare.
+    case unknownRejectField = "E0315"
+    /// A field named in more than one `reject … on` list (its first check decides; a second
+    /// could never fire).
+    case fieldRejectedTwice = "E0316"
 
     // Types
     /// An operator applied to operand types it does not accept.
@@ -121,6 +134,13 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
     case constantArithmetic = "E0418"
     /// A range whose ends are not of one ordered type.
     case rangeOperand = "E0419"
+    /// `reject … on duplicate` over an optional field (a missing value duplicates nothing).
+    case optionalDuplicateField = "E0420"
+    /// A `reject … when` that reads, directly or through lets, a field that may fail to decode
+    /// (not a `string`, not optional) and that no earlier `reject … on` checks.
+    case rejectReadsUncheckedField = "E0421"
+    /// `notify by` a column that is not a non-optional `string`.
+    case notifyColumnType = "E0422"
 
     // Pack structure and resources
     /// An invalid regular expression.

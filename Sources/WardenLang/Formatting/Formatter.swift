@@ -10,6 +10,8 @@ public struct Formatter {
     /// Own-line comments not yet printed, in source order.
     var comments: [Comment]
     var trailing: [Comment]
+    /// Width the codes of each reject are padded to: runs of adjacent rejects align their checks.
+    var rejectCodeWidth: [Int: Int] = [:]
 
     public static let lineWidth = 100
 
@@ -62,6 +64,7 @@ public struct Formatter {
     // MARK: Declarations
 
     mutating func run() {
+        alignRejects()
         var previousKind = ""
         var previousEnd: UInt32 = 0
         for (index, decl) in syntax.decls.enumerated() {
@@ -71,7 +74,7 @@ public struct Formatter {
             let hadBlank = index > 0 && blankLineBetween(previousEnd, span.start)
             if index > 0 && (block || kind != previousKind || hadBlank) { out += "\n" }
             leadingComments(before: span.start, indent: "")
-            declaration(decl, span)
+            declaration(decl, span, index: index)
             previousKind = block ? "block" : kind
             previousEnd = span.end
         }
@@ -80,6 +83,29 @@ public struct Formatter {
             if !syntax.decls.isEmpty { out += "\n" }
             for c in (comments + trailing).sorted(by: { $0.span.start < $1.span.start }) { out += c.text + "\n" }
         }
+    }
+
+    /// Adjacent rejects (no blank line between them) pad their codes to one width, so their
+    /// `on` and `when` line up.
+    mutating func alignRejects() {
+        var run: [Int] = []
+        func close(_ f: inout Formatter) {
+            let width = run.map { i -> Int in
+                if case .reject(let r) = f.syntax.decls[i] { return r.code.name.count }
+                return 0
+            }.max() ?? 0
+            for i in run { f.rejectCodeWidth[i] = width }
+            run = []
+        }
+        for (i, d) in syntax.decls.enumerated() {
+            guard case .reject = d else {
+                close(&self)
+                continue
+            }
+            if let last = run.last, blankLineBetween(syntax.declSpans[last].end, syntax.declSpans[i].start) { close(&self) }
+            run.append(i)
+        }
+        close(&self)
     }
 
     func blankLineBetween(_ a: UInt32, _ b: UInt32) -> Bool {
@@ -104,12 +130,13 @@ public struct Formatter {
         case .window: return "window"
         case .let: return "let"
         case .output: return "output"
+        case .reject: return "reject"
         case .rule: return "rule"
         case .decide: return "decide"
         }
     }
 
-    mutating func declaration(_ decl: Decl, _ span: Span) {
+    mutating func declaration(_ decl: Decl, _ span: Span, index: Int) {
         switch decl {
         case .package(let name):
             out += "package \(name.name)"
@@ -155,7 +182,17 @@ public struct Formatter {
             fields(o.columns, end: span.end)
             out += "}"
             if !o.sortBy.isEmpty { out += " sort by " + o.sortBy.map(\.name).joined(separator: ", ") }
+            if let n = o.notifyBy { out += " notify by " + n.name }
             endLine(covering: Span(Int(span.end) - 1, Int(span.end)))
+        case .reject(let r):
+            let head = "reject " + r.code.name.padding(to: rejectCodeWidth[index] ?? 0) + " "
+            switch r.check {
+            case .columns: out += head + "on columns"
+            case .fields(let fields): out += head + "on " + fields.map(\.name).joined(separator: ", ")
+            case .duplicate(let f, _): out += head + "on duplicate " + f.name
+            case .condition(let e): out += head + "when " + wrapped(e, prefixWidth: head.count + 5, indent: "    ")
+            }
+            endLine(covering: span)
         case .rule(let r): rule(r, span)
         case .decide(let d):
             out += "decide"

@@ -87,7 +87,7 @@ public struct Parser {
     /// still name fields and columns (`tags`, `version`, `output`, …).
     static let softKeywords: Set<Keyword> = [
         .package, .version, .zone, .on_error, .input, .param, .const, .list, .lookup, .window, .let, .rule, .when,
-        .emit, .tags, .severity, .shadow, .decide, .output,
+        .emit, .tags, .severity, .shadow, .decide, .output, .reject,
     ]
 
     mutating func expectIdent(_ what: String, allowKeywords: Bool = false) throws(Failure) -> Ident {
@@ -127,7 +127,7 @@ public struct Parser {
 
     static let declarationKeywords: Set<Keyword> = [
         .package, .version, .zone, .on_error, .input, .param, .const, .list, .lookup, .window, .let, .rule,
-        .decide, .output,
+        .decide, .output, .reject,
     ]
 
     var atDeclaration: Bool {
@@ -167,7 +167,7 @@ public struct Parser {
             if case .invalid = current.kind {} else {
                 diagnostics.error(.expectedDeclaration, "expected a declaration, found \(current.kind)",
                                   at: current.span,
-                                  help: "declarations start with package, input, param, const, list, lookup, window, let, output, rule or decide")
+                                  help: "declarations start with package, input, param, const, list, lookup, window, let, output, reject, rule or decide")
             }
             throw Failure()
         }
@@ -206,6 +206,7 @@ public struct Parser {
             try expect(.eq, "after the let name")
             return .let(LetDecl(name: name, value: try parseExpression()))
         case .output: return .output(try parseOutput())
+        case .reject: return .reject(try parseReject())
         case .rule: return .rule(try parseRule())
         case .decide: return .decide(try parseDecide())
         default: return nil
@@ -223,7 +224,13 @@ public struct Parser {
     mutating func parseFields(_ what: String) throws(Failure) -> [FieldDecl] {
         try expect(.lBrace, "to open the \(what)")
         var fields: [FieldDecl] = []
-        while !at(.rBrace) && !atEOF && !atDeclaration {
+        // A declaration keyword ends an unclosed field list, unless a colon makes it a field's
+        // name (`version: string`).
+        var atFieldEnd: Bool {
+            guard atDeclaration else { return false }
+            return tokens[min(index + 1, tokens.count - 1)].kind != .symbol(.colon)
+        }
+        while !at(.rBrace) && !atEOF && !atFieldEnd {
             do throws(Failure) {
                 let name = try expectIdent("a field name", allowKeywords: true)
                 try expect(.colon, "after the field name")
@@ -244,7 +251,7 @@ public struct Parser {
                 _ = eat(.comma)
             } catch {
                 // Skip the rest of the broken field: resume at the next line or the closing brace.
-                repeat { _ = advance() } while !atEOF && !at(.rBrace) && !atLineStart && !atDeclaration
+                repeat { _ = advance() } while !atEOF && !at(.rBrace) && !atLineStart && !atFieldEnd
             }
         }
         try expect(.rBrace, "to close the \(what)")
@@ -290,13 +297,66 @@ public struct Parser {
     mutating func parseOutput() throws(Failure) -> OutputDecl {
         let name = try expectIdent("an output name")
         let columns = try parseFields("output's columns")
-        var sortBy: [Ident] = []
-        if case .identifier("sort") = current.kind {
-            _ = advance()
+        var output = OutputDecl(name: name, columns: columns, sortBy: [])
+        // `sort by a, b` and `notify by c`, each at most once, in either order.
+        var sorted = false
+        while case .identifier(let word) = current.kind, word == "sort" || word == "notify" {
+            let wordToken = advance()
+            if word == "sort" ? sorted : output.notifyBy != nil {
+                diagnostics.error(.duplicateClause, "output \(name.name) has more than one '\(word) by'",
+                                  at: wordToken.span)
+            }
             try expectContextual("by")
-            repeat { sortBy.append(try expectIdent("a column name")) } while eat(.comma)
+            if word == "sort" {
+                var columns: [Ident] = []
+                repeat { columns.append(try expectIdent("a column name")) } while eat(.comma)
+                if !sorted { output.sortBy = columns }
+                sorted = true
+            } else {
+                let column = try expectIdent("the column naming whom each row notifies")
+                if output.notifyBy == nil { output.notifyBy = column }
+            }
         }
-        return OutputDecl(name: name, columns: columns, sortBy: sortBy)
+        return output
+    }
+
+    /// `reject CODE on columns | on duplicate FIELD | on FIELD, … | when EXPR`. `columns` and
+    /// `duplicate` are contextual: `on columns` is always the column-count check, and
+    /// `on duplicate` followed by a field name is the duplicate check.
+    mutating func parseReject() throws(Failure) -> RejectDecl {
+        let start = tokens[index - 1].span
+        let code = try expectIdent("a reject code such as BAD_FIELD")
+        let check: RejectDecl.Check
+        if eat(.when) {
+            check = .condition(try parseExpression())
+        } else if case .identifier("on") = current.kind {
+            _ = advance()
+            let next = tokens[min(index + 1, tokens.count - 1)]
+            if case .identifier("columns") = current.kind, next.kind != .symbol(.comma) {
+                check = .columns(advance().span)
+            } else if case .identifier("duplicate") = current.kind, Parser.isFieldName(next) {
+                let word = advance().span
+                check = .duplicate(try expectIdent("the field to check for duplicates", allowKeywords: true), word)
+            } else {
+                var fields: [Ident] = []
+                repeat { fields.append(try expectIdent("a field name", allowKeywords: true)) } while eat(.comma)
+                check = .fields(fields)
+            }
+        } else {
+            throw fail(expected: "'on' or 'when' after the reject code")
+        }
+        return RejectDecl(code: code, check: check, span: start.to(Span(previousEnd, previousEnd)))
+    }
+
+    /// A token that can name a field where a declaration cannot start: an identifier or a
+    /// reserved word that is only a clause keyword (`tags`, `score`).
+    static func isFieldName(_ t: Token) -> Bool {
+        switch t.kind {
+        case .identifier: return true
+        case .keyword(let k):
+            return (softKeywords.contains(k) || k == .score || k == .action) && !declarationKeywords.contains(k) && k != .when
+        default: return false
+        }
     }
 
     static let clauseKeywords: Set<Keyword> = [.when, .score, .action, .emit, .tags, .severity, .shadow]

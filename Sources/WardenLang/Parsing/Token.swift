@@ -27,7 +27,7 @@ public struct Token: Sendable, Hashable {
 
 public enum Keyword: String, Sendable, Hashable, CaseIterable {
     case package, version, zone, on_error, input, param, const, list, lookup, window, `let`, rule, when, score,
-         action, emit, tags, severity, shadow, decide, output, and, or, not, `in`, matches, `is`, null, `true`, `false`
+         action, emit, tags, severity, shadow, decide, output, reject, and, or, not, `in`, matches, `is`, null, `true`, `false`
 }
 
 public enum Symbol: String, Sendable, Hashable {

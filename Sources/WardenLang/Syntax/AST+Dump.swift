@@ -60,7 +60,15 @@ extension PackSyntax {
             return "(window \(w.name.name) \(w.aggregate.rawValue) \(w.field?.name ?? "_") \(w.by.name) \(w.over))"
         case .let(let l): return "(let \(l.name.name) \(dump(l.value)))"
         case .output(let o):
-            return "(output \(o.name.name) \(dump(o.columns)) (sort" + o.sortBy.map { " " + $0.name }.joined() + "))"
+            return "(output \(o.name.name) \(dump(o.columns)) (sort" + o.sortBy.map { " " + $0.name }.joined() + ")"
+                + (o.notifyBy.map { " (notify \($0.name))" } ?? "") + ")"
+        case .reject(let r):
+            switch r.check {
+            case .columns: return "(reject \(r.code.name) columns)"
+            case .fields(let fs): return "(reject \(r.code.name) (on" + fs.map { " " + $0.name }.joined() + "))"
+            case .duplicate(let f, _): return "(reject \(r.code.name) (duplicate \(f.name)))"
+            case .condition(let e): return "(reject \(r.code.name) (when \(dump(e))))"
+            }
         case .rule(let r):
             var parts = ["rule", r.id.name, DiagnosticRenderer.quote(r.description)]
             if let w = r.when { parts.append("(when \(dump(w)))") }

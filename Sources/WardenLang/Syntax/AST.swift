@@ -157,6 +157,26 @@ public struct OutputDecl: Sendable, Hashable {
     public var name: Ident
     public var columns: [FieldDecl]
     public var sortBy: [Ident]
+    /// `notify by COLUMN`: the column naming the subject each row notifies.
+    public var notifyBy: Ident? = nil
+}
+
+/// `reject CODE on …` / `reject CODE when …`: a row check (see `CheckedPack.Reject`).
+public struct RejectDecl: Sendable, Hashable {
+    public enum Check: Sendable, Hashable {
+        /// `on columns`; the span is the word `columns`.
+        case columns(Span)
+        /// `on a, b`.
+        case fields([Ident])
+        /// `on duplicate a`; the span is the word `duplicate`.
+        case duplicate(Ident, Span)
+        /// `when EXPR`.
+        case condition(ExprID)
+    }
+    public var code: Ident
+    public var check: Check
+    /// From `reject` to the end of the check.
+    public var span: Span
 }
 
 public struct EmitClause: Sendable, Hashable {
@@ -216,6 +236,7 @@ public enum Decl: Sendable, Hashable {
     case window(WindowDecl)
     case `let`(LetDecl)
     case output(OutputDecl)
+    case reject(RejectDecl)
     case rule(RuleDecl)
     case decide(DecideDecl)
 }
