@@ -6,7 +6,7 @@ import Testing
 /// byte-identical to an uninterrupted run's: nothing lost, nothing written twice, nobody
 /// notified twice.
 @Suite(.serialized) struct SweepKillTests {
-    static let outputs = ["dormancy_pending.csv", "dormancy_rejects.csv"]
+    static let outputs = ["dormancy_pending.csv", "dormancy_rejects.csv", "dormancy_notice.csv", "dormancy_notice.send.csv"]
 
     struct Exit {
         let status: Int32

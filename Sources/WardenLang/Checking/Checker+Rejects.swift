@@ -75,7 +75,8 @@ extension Checker {
     }
 
     /// A `when` reject runs on the decoded row, after the rejects before it. A field that can
-    /// fail to decode (neither a `string` nor optional) may be read only once an earlier
+    /// fail to decode (anything but `string` and `string?`: an optional `int` cell holding
+    /// `abc` fails too) may be read only once an earlier
     /// `reject … on` has checked it: otherwise the condition would run on a row that has no
     /// such value.
     mutating func checkRejectReads(_ condition: ExprID, code: String, checked: Set<Int>,
@@ -83,7 +84,7 @@ extension Checker {
         var reported: Set<Int> = []
         for use in fieldUses(condition) {
             let field = fields[use.field]
-            if field.type == .string || field.type.isOptional || field.type.isError || checked.contains(use.field) {
+            if field.type.unwrapped == .string || field.type.isError || checked.contains(use.field) {
                 continue
             }
             guard reported.insert(use.field).inserted else { continue }
@@ -102,7 +103,7 @@ extension Checker {
             }
             diagnostics.error(.rejectReadsUncheckedField, message, at: use.at,
                               label: "\(DiagnosticRenderer.article("\(field.type)")) may be missing or malformed in a row",
-                              help: fix + " (only 'string' and optional fields always decode)", note: note)
+                              help: fix + " (only 'string' and 'string?' fields always decode)", note: note)
         }
     }
 
