@@ -32,6 +32,8 @@ struct Checkpoint: Codable, Sendable {
     var counts = SweepCounts()
     /// Seconds spent by every process that worked on this sweep.
     var elapsedSeconds = 0.0
+    /// Of which reading and evaluating the input (the rest is merging and reporting).
+    var scanSeconds = 0.0
     /// How many times the sweep was resumed.
     var resumes = 0
 

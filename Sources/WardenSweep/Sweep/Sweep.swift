@@ -108,6 +108,7 @@ public enum Sweep {
         if state.phase == .scanning {
             try runner.scan(reader: reader, started: started) { try $0.write(checkpointPath) }
             state = runner.state
+            state.scanSeconds = state.elapsedSeconds
             state.phase = .merging
             try state.write(checkpointPath)
         } else {
@@ -181,7 +182,12 @@ final class SweepRunner {
     let rejects: FileSink?
     let keys: KeyIndex?
     let ledger: NotificationLedger?
-    private var pendingNotifications: [(BatchResult.EmitRow, BatchResult)] = []
+    /// Records notifications on its own thread while scanning.
+    private var ledgerStage: LedgerStage?
+    private var pendingNotifications: LedgerStage.Work = []
+    /// Per-output counts, by output index (kept out of `state` so that counting a row mutates
+    /// in place instead of copying a dictionary entry); folded into `state` at checkpoints.
+    private var outputCounts: [SweepCounts.OutputCounts]
 
     init(plan: SweepPlan, options: SweepOptions, state: Checkpoint, work: String, totalBytes: Int64) throws {
         self.plan = plan
@@ -195,6 +201,7 @@ final class SweepRunner {
         for file in (try? FileManager.default.contentsOfDirectory(atPath: work)) ?? [] where file.hasSuffix(".run") && !keep.contains(file) {
             SweepFiles.remove(work + "/" + file)
         }
+        outputCounts = plan.outputs.map { state.counts.outputs[$0.name] ?? SweepCounts.OutputCounts() }
         outputs = plan.outputs.map { o in
             SortedOutput(name: o.name, directory: work, header: o.headerLine, hasSendFile: o.hasSendFile,
                          runs: state.outputs[o.name]?.runs ?? [], rowCount: state.outputs[o.name]?.rows ?? 0)
@@ -247,9 +254,15 @@ final class SweepRunner {
             threads.append(t)
             t.start()
         }
+        if let ledger, let campaign = options.campaign {
+            var counts: [Int: SweepCounts.OutputCounts] = [:]
+            for (i, o) in plan.outputs.enumerated() where o.notifyBy != nil { counts[i] = outputCounts[i] }
+            ledgerStage = LedgerStage(ledger: ledger, campaign: campaign, runID: state.runID, plan: plan, outputs: outputs, counts: counts)
+        }
         defer {
             queue.close()
             finished.wait()
+            try? ledgerStage?.close()
         }
         let maxInFlight = options.workers * 2 + 1
         var submitted = 0, applied = 0, atEnd = false
@@ -281,6 +294,14 @@ final class SweepRunner {
                                             rows: state.counts.inputRows, elapsed: elapsedBefore + now.timeIntervalSince(started)))
         }
         state.elapsedSeconds = elapsedBefore + Date().timeIntervalSince(started)
+        foldCounts()
+    }
+
+    /// Copies the outputs' counts into `state` (the ledger stage's after a drain).
+    private func foldCounts() {
+        for (i, o) in plan.outputs.enumerated() {
+            state.counts.outputs[o.name] = o.notifyBy != nil ? ledgerStage?.counts[i] ?? outputCounts[i] : outputCounts[i]
+        }
     }
 
     /// Applies one batch's results in row order.
@@ -313,7 +334,10 @@ final class SweepRunner {
         for (rule, n) in result.errorCounts {
             state.counts.evaluationErrors[plan.pack.program.rules[rule].id, default: 0] += n
         }
-        try flushNotifications()
+        if !pendingNotifications.isEmpty {
+            try ledgerStage?.submit(pendingNotifications)
+            pendingNotifications.removeAll(keepingCapacity: true)
+        }
     }
 
     private func reject(_ row: Int, _ batch: CSVBatch, reason: Int) throws {
@@ -336,61 +360,20 @@ final class SweepRunner {
         try rejects?.write(line)
     }
 
+    /// Sends a row to its output, or, for a notify output, to the batch's notifications.
     private func route(_ emit: BatchResult.EmitRow, _ result: BatchResult) throws {
-        if plan.outputs[Int(emit.output)].notifyBy != nil {
+        let i = Int(emit.output)
+        if plan.outputs[i].notifyBy != nil {
             pendingNotifications.append((emit, result))
         } else {
-            try add(emit, result)
+            try outputs[i].add(emit, from: result, plan: plan.outputs[i], counts: &outputCounts[i])
         }
-    }
-
-    private func add(_ emit: BatchResult.EmitRow, _ result: BatchResult) throws {
-        let o = plan.outputs[Int(emit.output)]
-        try result.arena.withUnsafeBufferPointer { a in
-            func slice(_ start: Int32, _ count: Int32) -> UnsafeBufferPointer<UInt8> {
-                UnsafeBufferPointer(rebasing: a[Int(start)..<Int(start + count)])
-            }
-            try outputs[Int(emit.output)].add(key: slice(emit.keyStart, emit.keyCount), line: slice(emit.lineStart, emit.lineCount),
-                                              send: slice(emit.sendStart, emit.sendCount))
-        }
-        var counts = state.counts.outputs[o.name, default: SweepCounts.OutputCounts()]
-        counts.rows += 1
-        if let r = emit.reason { counts.byReason[r, default: 0] += 1 }
-        state.counts.outputs[o.name] = counts
-        if let d = emit.days, let c = o.dayColumn { state.counts.countDays(d, output: o.name, column: o.columns[c].name) }
-    }
-
-    /// Records the batch's notifications in the ledger (one transaction) and writes the ones
-    /// this run owns; the others were notified by an earlier run of the campaign.
-    private func flushNotifications() throws {
-        guard !pendingNotifications.isEmpty, let ledger, let campaign = options.campaign else { return }
-        let items = pendingNotifications.map { emit, result in
-            let o = plan.outputs[Int(emit.output)]
-            let start = Int(o.hasSendFile ? emit.sendStart : emit.lineStart)
-            let count = Int(o.hasSendFile ? emit.sendCount : emit.lineCount)
-            var payload = String(decoding: result.arena[start..<(start + count)], as: UTF8.self)
-            if payload.hasSuffix("\n") { payload.removeLast() }
-            return NotificationLedger.Item(subject: emit.subject ?? "", channel: o.name, payload: payload,
-                                           reasons: emit.reason.map { [$0] } ?? [])
-        }
-        let fresh: [Bool]
-        do {
-            fresh = try ledger.recordBatch(items, campaign: campaign, runID: state.runID, now: Date())
-        } catch {
-            throw SweepError.io("notification ledger: \(error)")
-        }
-        for ((emit, result), isNew) in zip(pendingNotifications, fresh) {
-            if isNew {
-                try add(emit, result)
-            } else {
-                state.counts.outputs[plan.outputs[Int(emit.output)].name, default: SweepCounts.OutputCounts()].alreadyNotified += 1
-            }
-        }
-        pendingNotifications.removeAll(keepingCapacity: true)
     }
 
     /// Makes everything up to the last applied batch durable, then records where that is.
     private func checkpoint(elapsed: Double, save: (Checkpoint) throws -> Void) throws {
+        try ledgerStage?.drain()
+        foldCounts()
         for (i, o) in outputs.enumerated() {
             try o.spill()
             state.outputs[plan.outputs[i].name] = Checkpoint.OutputState(runs: o.runs, rows: o.rowCount)

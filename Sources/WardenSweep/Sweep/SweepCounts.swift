@@ -26,6 +26,14 @@ public struct SweepCounts: Codable, Sendable, Equatable {
         public var dayMax: Int64? = nil
 
         public init() {}
+
+        mutating func countDays(_ days: Int64, column: String) {
+            dayColumn = column
+            if dayBuckets.isEmpty { dayBuckets = [Int](repeating: 0, count: SweepCounts.dayBuckets.count) }
+            dayBuckets[SweepCounts.dayBuckets.lastIndex { days >= $0.lower } ?? 0] += 1
+            dayMin = min(dayMin ?? days, days)
+            dayMax = max(dayMax ?? days, days)
+        }
     }
 
     /// Lower bounds of the day-distribution buckets: under 180 days, 180–364, 1–2 years, …
@@ -39,16 +47,5 @@ public struct SweepCounts: Codable, Sendable, Equatable {
     /// `input = accepted + rejected + other shards`: every row accounted for exactly once.
     public var reconciles: Bool {
         inputRows == accepted + rejected + otherShard && rejected == rejectedByReason.values.reduce(0, +)
-    }
-
-    mutating func countDays(_ days: Int64, output: String, column: String) {
-        var o = outputs[output, default: OutputCounts()]
-        o.dayColumn = column
-        if o.dayBuckets.isEmpty { o.dayBuckets = [Int](repeating: 0, count: SweepCounts.dayBuckets.count) }
-        let bucket = SweepCounts.dayBuckets.lastIndex { days >= $0.lower } ?? 0
-        o.dayBuckets[bucket] += 1
-        o.dayMin = min(o.dayMin ?? days, days)
-        o.dayMax = max(o.dayMax ?? days, days)
-        outputs[output] = o
     }
 }

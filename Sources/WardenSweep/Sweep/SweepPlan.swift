@@ -146,8 +146,6 @@ final class SweepWorker {
     let plan: SweepPlan
     let shard: (index: Int, count: Int)?
     private let evaluator: Evaluator
-    private var record: Record
-    private var failed: [Bool]
     private let placeholders: [Value]
 
     init(plan: SweepPlan, shard: (index: Int, count: Int)?) {
@@ -155,8 +153,6 @@ final class SweepWorker {
         self.shard = shard
         evaluator = plan.pack.makeEvaluator()
         let fields = plan.pack.checked.fields
-        record = Record(values: [Value](repeating: .null, count: fields.count))
-        failed = [Bool](repeating: false, count: fields.count)
         // Type-correct stand-ins for fields that failed to decode. Rules and `when` rejects may
         // read them only after the field's own reject, which then wins, so their value never
         // decides anything; they only keep every instruction well-typed.
@@ -174,6 +170,9 @@ final class SweepWorker {
     func process(_ result: BatchResult) {
         let batch = result.batch
         let n = batch.count
+        // Per-row scratch as locals (not properties): no exclusivity checks in the row loop.
+        var record = Record(values: placeholders)
+        var failed = [Bool](repeating: false, count: placeholders.count)
         result.status.reserveCapacity(n)
         result.reason.reserveCapacity(n)
         for row in 0..<n {
@@ -186,14 +185,15 @@ final class SweepWorker {
                     continue
                 }
             }
-            let reason = evaluate(row, batch, into: result)
+            let reason = evaluate(row, batch, &record, &failed, into: result)
             result.status.append(reason == nil ? .candidate : .rejected)
             result.reason.append(Int32(reason ?? -1))
         }
     }
 
     /// Decodes and evaluates one row; returns its reject reason, or nil (emits appended).
-    private func evaluate(_ row: Int, _ batch: CSVBatch, into result: BatchResult) -> Int? {
+    private func evaluate(_ row: Int, _ batch: CSVBatch, _ record: inout Record, _ failed: inout [Bool],
+                          into result: BatchResult) -> Int? {
         if let issue = batch.issue(row) {
             return Int(issue.rawValue) - 1  // the reader's reasons come first in `plan.reasons`
         }
@@ -212,8 +212,7 @@ final class SweepWorker {
             }
         }
         // A field no reject names fails with the built-in BAD_FIELD, before the pack's rejects.
-        if anyFailed, let f = (0..<fields.count).first(where: { failed[$0] && plan.fieldReject[$0] == nil }) {
-            _ = f
+        if anyFailed, (0..<fields.count).contains(where: { failed[$0] && plan.fieldReject[$0] == nil }) {
             return plan.reasons.firstIndex(of: SweepPlan.defaultFieldReason)
         }
         let decision = evaluator.evaluate(record)

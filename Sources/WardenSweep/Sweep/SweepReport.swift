@@ -16,6 +16,8 @@ public struct SweepReport: Codable, Sendable {
     public var files: [String]
     public var reach: [Reach]
     public var elapsedSeconds: Double
+    /// Of which reading and evaluating the input; the rest merged the sorted outputs.
+    public var scanSeconds: Double
     public var resumes: Int
     /// `input rows = accepted + rejected (+ other shards)`, with the numbers.
     public var reconciliation: String
@@ -38,6 +40,7 @@ public struct SweepReport: Codable, Sendable {
         self.files = files
         self.reach = reach
         elapsedSeconds = state.elapsedSeconds
+        scanSeconds = state.scanSeconds
         resumes = state.resumes
         let c = state.counts
         reconciled = c.reconciles
@@ -67,7 +70,7 @@ public struct SweepReport: Codable, Sendable {
         if let shard { md += "| Shard | \(shard) |\n" }
         if let campaign { md += "| Campaign | \(campaign) |\n" }
         for (k, v) in params.sorted(by: { $0.key < $1.key }) { md += "| Param `\(k)` | \(v) |\n" }
-        md += "| Elapsed | \(String(format: "%.2f", elapsedSeconds)) s (\(Int(rowsPerSecond)) rows/s)"
+        md += "| Elapsed | \(String(format: "%.2f", elapsedSeconds)) s (\(Int(rowsPerSecond)) rows/s; scan \(String(format: "%.2f", scanSeconds)) s, merge \(String(format: "%.2f", elapsedSeconds - scanSeconds)) s)"
             + (resumes > 0 ? ", resumed \(resumes) time\(resumes == 1 ? "" : "s")" : "") + " |\n\n"
 
         md += "## Reconciliation\n\n`\(reconciliation)` — \(reconciled ? "every input row is accounted for exactly once" : "**rows are unaccounted for**")\n\n"
