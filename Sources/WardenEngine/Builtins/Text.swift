@@ -107,6 +107,15 @@ public enum Text {
     /// ```
     /// - Complexity: O(n).
     public static func mask(_ s: String) -> String {
+        if isASCII(s) {
+            // Phone and ID numbers: one byte per scalar, no scalar decoding needed.
+            let n = s.utf8.count
+            let (head, tail) = n >= 11 ? (3, 4) : n >= 2 ? (1, 0) : (0, 0)
+            return String(unsafeUninitializedCapacity: n) { buf in
+                for (i, b) in s.utf8.enumerated() { buf[i] = i < head || i >= n - tail ? b : UInt8(ascii: "*") }
+                return n
+            }
+        }
         let n = s.unicodeScalars.count
         let (head, tail) = n >= 11 ? (3, 4) : n >= 2 ? (1, 0) : (0, 0)
         var out = String.UnicodeScalarView()

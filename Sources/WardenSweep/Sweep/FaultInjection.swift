@@ -11,11 +11,15 @@ enum FaultInjection {
         let parts = spec.split(separator: ":")
         return (String(parts[0]), parts.count > 1 ? Int(parts[1]) ?? 1 : 1)
     }()
+    private static let lock = NSLock()
     nonisolated(unsafe) private static var seen = 0
 
     static func point(_ name: String) {
         guard let target, target.name == name else { return }
+        lock.lock()
         seen += 1
-        if seen == target.count { kill(getpid(), SIGKILL) }
+        let hit = seen == target.count
+        lock.unlock()
+        if hit { kill(getpid(), SIGKILL) }
     }
 }

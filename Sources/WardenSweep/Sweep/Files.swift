@@ -63,12 +63,13 @@ final class FileSink {
 final class FileSource {
     let path: String
     private let fd: Int32
-    private var buffer = [UInt8](repeating: 0, count: 256 << 10)
+    private var buffer: [UInt8]
     private var start = 0
     private var end = 0
 
-    init(path: String) throws {
+    init(path: String, bufferSize: Int = 256 << 10) throws {
         self.path = path
+        buffer = [UInt8](repeating: 0, count: bufferSize)
         fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw SweepError.io("cannot open '\(path)': \(SweepFiles.lastError)") }
     }

@@ -57,7 +57,21 @@ final class KeyIndex {
 
     /// Inserts `key`; `false` when it was already there (a duplicate).
     func insert(_ key: UnsafeBufferPointer<UInt8>) throws -> Bool {
-        let h = KeyIndex.hash(key)
+        try insert(key, hash: KeyIndex.hash(key))
+    }
+
+    /// Reads the slot where a key with hash `h` starts probing, so that a later insert finds
+    /// it in cache: touching a batch's slots first lets the CPU overlap the cache misses that
+    /// one-by-one inserts would take in turn. Returns the slot to keep the load alive.
+    @inline(__always)
+    func touch(hash h: UInt64) -> UInt64 { slots[Int(truncatingIfNeeded: h) & mask] }
+
+    /// Consumes the sum of ``touch(hash:)`` results so the loads are not optimised away.
+    @inline(never)
+    static func keep(_ value: UInt64) {}
+
+    /// ``insert(_:)`` with the key's ``hash(_:)`` already computed (by a worker).
+    func insert(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt64) throws -> Bool {
         let tag = h >> 40
         var i = Int(truncatingIfNeeded: h) & mask
         while true {

@@ -28,6 +28,38 @@ enum OutputText {
         s.withUTF8 { appendField($0, to: &out) }
     }
 
+    /// How one output column is written: decided once per column from its type.
+    struct Format: Sendable {
+        enum Kind: Sendable { case int, string, other }
+        let kind: Kind
+        let type: ValueType
+        /// `@pii`: masked where the line is for people.
+        let personal: Bool
+
+        init(type: ValueType, personal: Bool) {
+            self.type = type
+            self.personal = personal
+            switch type.unwrapped {
+            case .int: kind = .int
+            case .string: kind = .string
+            default: kind = .other
+            }
+        }
+    }
+
+    /// ``appendValue(_:_:zone:masked:to:)`` with the column's format worked out in advance.
+    @inline(__always)
+    static func append(_ v: Value, _ format: Format, zone: Zone, masking: Bool, to out: inout [UInt8]) {
+        switch (format.kind, v) {
+        case (_, .null): return
+        case (.int, .int(let n)): appendInt(n, to: &out)
+        case (.string, .string(let s)) where !(masking && format.personal):
+            var s = s
+            s.withUTF8 { appendField($0, to: &out) }
+        default: appendValue(v, format.type, zone: zone, masked: masking && format.personal, to: &out)
+        }
+    }
+
     /// Appends a value as CSV text: strings as they are, `null` as an empty field, everything
     /// else as the language prints it (dates `YYYY-MM-DD`, timestamps `YYYY-MM-DD HH:MM:SS` in
     /// the pack's zone, decimals exact). `masked` applies ``Text/mask(_:)`` to a string.

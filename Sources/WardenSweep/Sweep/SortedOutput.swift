@@ -12,7 +12,10 @@ import Foundation
 ///
 /// A row has its text for `NAME.csv` and, when the output has `@pii` columns, the complete
 /// text for `NAME.send.csv` (the file that feeds a sender).
-final class SortedOutput {
+///
+/// Used by one thread at a time (the coordinator; for a notify output, the ledger stage between
+/// drains; at the end, one merge thread), which is why the unchecked `Sendable` is sound.
+final class SortedOutput: @unchecked Sendable {
     let name: String
     let directory: String
     let header: String
@@ -32,8 +35,9 @@ final class SortedOutput {
     /// Rows added since the sweep started (runs included).
     private(set) var rowCount: Int
 
-    /// Bytes buffered before a spill.
-    static let memoryBudget = 24 << 20
+    /// Bytes buffered before a spill. Small on purpose: a 10 M-row sweep keeps two or three of
+    /// these, and more runs cost the merge little (one 64 KiB read buffer each).
+    static let memoryBudget = 8 << 20
 
     init(name: String, directory: String, header: String, hasSendFile: Bool, runs: [String], rowCount: Int) {
         self.name = name
@@ -84,7 +88,7 @@ final class SortedOutput {
         try writer.close(sync: true)
         runs.append(file)
         entries.removeAll(keepingCapacity: true)
-        arena.removeAll(keepingCapacity: arena.count <= SortedOutput.memoryBudget * 2)
+        arena.removeAll(keepingCapacity: arena.capacity <= SortedOutput.memoryBudget * 5 / 4)
     }
 
     /// Merges every run into `path` (and `sendPath`), each written to a temporary file, fsynced
@@ -145,7 +149,7 @@ final class RunReader {
     private(set) var line: [UInt8] = []
     private(set) var send: [UInt8] = []
 
-    init(path: String) throws { source = try FileSource(path: path) }
+    init(path: String) throws { source = try FileSource(path: path, bufferSize: 64 << 10) }
 
     /// Loads the next entry; `false` at the end of the file.
     func advance() throws -> Bool {

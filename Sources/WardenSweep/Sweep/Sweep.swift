@@ -114,13 +114,23 @@ public enum Sweep {
         } else {
             state = runner.state
         }
-        // Merging: every output from its runs, then the rejects file, then the report.
+        // Merging: every output from its runs (outputs in parallel: each is its own files),
+        // then the rejects file, then the report.
         let packageName = pack.checked.packageName
+        let failures = MergeFailures()
+        let outputs = runner.outputs
+        DispatchQueue.concurrentPerform(iterations: plan.outputs.count) { i in
+            let o = plan.outputs[i]
+            do {
+                try outputs[i].merge(into: out + "/" + o.name + ".csv", sendPath: o.hasSendFile ? out + "/" + o.name + ".send.csv" : nil)
+                FaultInjection.point("merged")
+            } catch {
+                failures.record(error)
+            }
+        }
+        if let error = failures.first { throw error }
         var files: [String] = []
-        for (i, o) in plan.outputs.enumerated() {
-            let path = out + "/" + o.name + ".csv"
-            try runner.outputs[i].merge(into: path, sendPath: o.hasSendFile ? out + "/" + o.name + ".send.csv" : nil)
-            FaultInjection.point("merged")
+        for o in plan.outputs {
             files.append(o.name + ".csv")
             if o.hasSendFile { files.append(o.name + ".send.csv") }
         }
@@ -167,6 +177,18 @@ public enum Sweep {
         mix(options.shard.map { "\($0.index)/\($0.count)" } ?? "-")
         mix(options.campaign ?? "-")
         return String(h, radix: 16)
+    }
+}
+
+/// The first error of the parallel merges.
+final class MergeFailures: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var first: Error?
+
+    func record(_ error: Error) {
+        lock.lock()
+        if first == nil { first = error }
+        lock.unlock()
     }
 }
 
@@ -308,6 +330,11 @@ final class SweepRunner {
     private func apply(_ result: BatchResult) throws {
         let batch = result.batch
         var e = 0
+        if let keys, plan.duplicate != nil {
+            var touched: UInt64 = 0
+            for row in 0..<batch.count where result.status[row] == .candidate { touched &+= keys.touch(hash: result.keyHash[row]) }
+            KeyIndex.keep(touched)
+        }
         for row in 0..<batch.count {
             state.counts.inputRows += 1
             switch result.status[row] {
@@ -317,7 +344,7 @@ final class SweepRunner {
                 try reject(row, batch, reason: Int(result.reason[row]))
             case .candidate:
                 if let dup = plan.duplicate, let keys {
-                    let isNew = try keys.insert(batch.field(row, plan.fieldColumns[dup.field]))
+                    let isNew = try keys.insert(batch.field(row, plan.fieldColumns[dup.field]), hash: result.keyHash[row])
                     if !isNew {
                         try reject(row, batch, reason: dup.reason)
                         while e < result.emits.count && result.emits[e].row == Int32(row) { e += 1 }

@@ -37,6 +37,8 @@ struct SweepPlan: Sendable {
         let reasonColumn: Int?
         /// Int columns named `days_…` or `…_days`, given a distribution in the report.
         let dayColumn: Int?
+        /// How each column is written, worked out once (the row loop does no type matching).
+        let formats: [OutputText.Format]
         var hasSendFile: Bool { !personal.isEmpty }
         var headerLine: String { columns.map(\.name).joined(separator: ",") }
     }
@@ -95,7 +97,8 @@ struct SweepPlan: Sendable {
         outputs = checked.outputs.map { o in
             OutputPlan(name: o.name, columns: o.columns, sortBy: o.sortBy, personal: o.personalColumns, notifyBy: o.notifyBy,
                        reasonColumn: o.columns.firstIndex { $0.name == "reason" },
-                       dayColumn: o.columns.firstIndex { ($0.name.hasPrefix("days_") || $0.name.hasSuffix("_days")) && $0.type.unwrapped == .int })
+                       dayColumn: o.columns.firstIndex { ($0.name.hasPrefix("days_") || $0.name.hasSuffix("_days")) && $0.type.unwrapped == .int },
+                       formats: o.columns.enumerated().map { OutputText.Format(type: $1.type, personal: o.personalColumns.contains($0)) })
         }
     }
 
@@ -114,6 +117,9 @@ final class BatchResult: @unchecked Sendable {
     var status: [Status] = []
     /// Reason index (rejected rows).
     var reason: [Int32] = []
+    /// ``KeyIndex/hash(_:)`` of the duplicate-checked field (candidate rows, when the pack has
+    /// `on duplicate`), computed by the worker so the coordinator only probes.
+    var keyHash: [UInt64] = []
     /// Emitted rows, grouped by input row in order.
     var emits: [EmitRow] = []
     /// Bytes the emits point into.
@@ -182,12 +188,16 @@ final class SweepWorker {
                 if Int(KeyIndex.hash(key) % UInt64(count)) != index {
                     result.status.append(.otherShard)
                     result.reason.append(-1)
+                    if plan.duplicate != nil { result.keyHash.append(0) }
                     continue
                 }
             }
             let reason = evaluate(row, batch, &record, &failed, into: result)
             result.status.append(reason == nil ? .candidate : .rejected)
             result.reason.append(Int32(reason ?? -1))
+            if let dup = plan.duplicate {
+                result.keyHash.append(reason == nil ? KeyIndex.hash(batch.field(row, plan.fieldColumns[dup.field])) : 0)
+            }
         }
     }
 
@@ -248,8 +258,11 @@ final class SweepWorker {
             e.sendCount = Int32(result.arena.count) - e.sendStart
             if let s = output.notifyBy, case .string(let subject) = emission.values[s] { e.subject = subject }
             if let r = output.reasonColumn {
-                let v = emission.values[r]
-                if !v.isNull { e.reason = ValueText.plain(v, output.columns[r].type, zone: plan.zone) }
+                switch emission.values[r] {
+                case .null: break
+                case .string(let s): e.reason = s
+                case let v: e.reason = ValueText.plain(v, output.columns[r].type, zone: plan.zone)
+                }
             }
             if let d = output.dayColumn, case .int(let days) = emission.values[d] { e.days = days }
             result.emits.append(e)
@@ -257,10 +270,9 @@ final class SweepWorker {
     }
 
     private func appendLine(_ values: [Value], _ output: SweepPlan.OutputPlan, masked: Bool, to out: inout [UInt8]) {
-        for (i, v) in values.enumerated() {
+        for i in 0..<values.count {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            OutputText.appendValue(v, output.columns[i].type, zone: plan.zone,
-                                   masked: masked && output.personal.contains(i), to: &out)
+            OutputText.append(values[i], output.formats[i], zone: plan.zone, masking: masked, to: &out)
         }
         out.append(0x0A)
     }
