@@ -137,5 +137,15 @@ extension SortedOutput {
         counts.rows += 1
         if let r = emit.reason { counts.byReason[r, default: 0] += 1 }
         if let d = emit.days, let c = plan.dayColumn { counts.countDays(d, column: plan.columns[c].name) }
+        if !plan.enumColumns.isEmpty {
+            if counts.enumTallies.isEmpty { counts.enumTallies = plan.enumColumns.map { [Int](repeating: 0, count: $0.members.count) } }
+            var enums = emit.enums
+            withUnsafeBytes(of: &enums) { raw in
+                let ordinals = raw.bindMemory(to: Int16.self)
+                for k in 0..<plan.enumColumns.count where ordinals[k] >= 0 && Int(ordinals[k]) < counts.enumTallies[k].count {
+                    counts.enumTallies[k][Int(ordinals[k])] += 1
+                }
+            }
+        }
     }
 }

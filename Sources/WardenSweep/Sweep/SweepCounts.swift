@@ -24,6 +24,9 @@ public struct SweepCounts: Codable, Sendable, Equatable {
         public var dayBuckets: [Int] = []
         public var dayMin: Int64? = nil
         public var dayMax: Int64? = nil
+        /// Rows per member of each enum column (in the output's enum-column order, by ordinal);
+        /// the report shows them by name.
+        public var enumTallies: [[Int]] = []
 
         public init() {}
 

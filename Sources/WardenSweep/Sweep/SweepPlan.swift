@@ -39,6 +39,8 @@ struct SweepPlan: Sendable {
         let dayColumn: Int?
         /// How each column is written, worked out once (the row loop does no type matching).
         let formats: [OutputText.Format]
+        /// Enum columns (the first four), counted by member in the report.
+        let enumColumns: [(index: Int, name: String, members: [String])]
         var hasSendFile: Bool { !personal.isEmpty }
         var headerLine: String { columns.map(\.name).joined(separator: ",") }
     }
@@ -98,7 +100,11 @@ struct SweepPlan: Sendable {
             OutputPlan(name: o.name, columns: o.columns, sortBy: o.sortBy, personal: o.personalColumns, notifyBy: o.notifyBy,
                        reasonColumn: o.columns.firstIndex { $0.name == "reason" },
                        dayColumn: o.columns.firstIndex { ($0.name.hasPrefix("days_") || $0.name.hasSuffix("_days")) && $0.type.unwrapped == .int },
-                       formats: o.columns.enumerated().map { OutputText.Format(type: $1.type, personal: o.personalColumns.contains($0)) })
+                       formats: o.columns.enumerated().map { OutputText.Format(type: $1.type, personal: o.personalColumns.contains($0)) },
+                       enumColumns: Array(o.columns.enumerated().compactMap { i, c in
+                           if case .enumeration(let e) = c.type.unwrapped { return (i, c.name, e.members) }
+                           return nil
+                       }.prefix(4)))
         }
     }
 
@@ -139,6 +145,8 @@ final class BatchResult: @unchecked Sendable {
         var reason: String?
         /// The value of the output's day column.
         var days: Int64?
+        /// Ordinals of the output's ``SweepPlan/OutputPlan/enumColumns`` (-1: null).
+        var enums: (Int16, Int16, Int16, Int16) = (-1, -1, -1, -1)
     }
 
     init(sequence: Int, batch: CSVBatch) {
@@ -265,6 +273,12 @@ final class SweepWorker {
                 }
             }
             if let d = output.dayColumn, case .int(let days) = emission.values[d] { e.days = days }
+            withUnsafeMutableBytes(of: &e.enums) { raw in
+                let ordinals = raw.bindMemory(to: Int16.self)
+                for (k, c) in output.enumColumns.enumerated() {
+                    if case .int(let o) = emission.values[c.index] { ordinals[k] = Int16(truncatingIfNeeded: o) }
+                }
+            }
             result.emits.append(e)
         }
     }

@@ -22,6 +22,8 @@ public struct SweepReport: Codable, Sendable {
     /// `input rows = accepted + rejected (+ other shards)`, with the numbers.
     public var reconciliation: String
     public var reconciled: Bool
+    /// Each output's rows by the members of its enum columns: output → column → member → rows.
+    public var outputsByColumn: [String: [String: [String: Int]]]
 
     init(pack: CompiledPack, plan: SweepPlan, options: SweepOptions, state: Checkpoint, files: [String], reach: [Reach]) {
         let checked = pack.checked
@@ -42,6 +44,16 @@ public struct SweepReport: Codable, Sendable {
         elapsedSeconds = state.elapsedSeconds
         scanSeconds = state.scanSeconds
         resumes = state.resumes
+        var byColumn: [String: [String: [String: Int]]] = [:]
+        for o in plan.outputs {
+            guard let tallies = state.counts.outputs[o.name]?.enumTallies, !tallies.isEmpty else { continue }
+            for (k, column) in o.enumColumns.enumerated() where k < tallies.count {
+                var members: [String: Int] = [:]
+                for (m, n) in tallies[k].enumerated() where n > 0 && m < column.members.count { members[column.members[m]] = n }
+                byColumn[o.name, default: [:]][column.name] = members
+            }
+        }
+        outputsByColumn = byColumn
         let c = state.counts
         reconciled = c.reconciles
         reconciliation = "input \(c.inputRows) = accepted \(c.accepted) + rejected \(c.rejected)"
@@ -89,6 +101,11 @@ public struct SweepReport: Codable, Sendable {
         for (name, o) in counts.outputs.sorted(by: { $0.key < $1.key }) {
             md += "### \(name): \(o.rows) row\(o.rows == 1 ? "" : "s")\n\n"
             if o.alreadyNotified > 0 { md += "\(o.alreadyNotified) left out: the campaign had already notified them.\n\n" }
+            for (column, members) in (outputsByColumn[name] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                md += "| \(column) | Rows |\n|---|---:|\n"
+                for (m, n) in members.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) { md += "| \(m) | \(n) |\n" }
+                md += "\n"
+            }
             if !o.byReason.isEmpty {
                 md += "| Reason | Rows |\n|---|---:|\n"
                 for (r, n) in o.byReason.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) { md += "| `\(r)` | \(n) |\n" }
