@@ -2,7 +2,8 @@ import Foundation
 
 /// Crash points for the kill-and-resume tests: `WARDEN_SWEEP_FAULT=NAME[:N]` makes the process
 /// SIGKILL itself the N-th time (default 1st) it passes point NAME, exactly as `kill -9` would.
-/// Points: `checkpoint` (just after a checkpoint is written), `spilled` (outputs spilled, the
+/// Points: `started` (the first checkpoint, before any row, is written), `checkpoint` (just
+/// after a checkpoint is written), `spilled` (outputs spilled, the
 /// checkpoint not yet written), `merged` (one output merged, the rest not), `reported` (report
 /// written, sweep not yet marked done).
 enum FaultInjection {

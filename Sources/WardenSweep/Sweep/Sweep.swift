@@ -92,8 +92,12 @@ public enum Sweep {
 
         let reader: CSVReader
         do {
-            reader = try checkpoint.map { try CSVReader(path: options.inputPath, resumeAt: $0.inputOffset, lineNumber: $0.nextLine) }
-                ?? CSVReader(path: options.inputPath)
+            // Offset 0 is the checkpoint written before the first batch: start from the header.
+            if let c = checkpoint, c.inputOffset > 0 {
+                reader = try CSVReader(path: options.inputPath, resumeAt: c.inputOffset, lineNumber: c.nextLine)
+            } else {
+                reader = try CSVReader(path: options.inputPath)
+            }
         } catch {
             throw SweepError.io("\(error)")
         }
@@ -103,6 +107,13 @@ public enum Sweep {
 
         let elapsedBefore = checkpoint?.elapsedSeconds ?? 0
         var state = checkpoint ?? Checkpoint(fingerprint: fingerprint, runID: UUID().uuidString.lowercased())
+        if checkpoint == nil {
+            // The run id is durable before the ledger hears of it: a run killed before its first
+            // real checkpoint resumes under the same id and gets its own subjects back, where a
+            // new id would find them "already notified" and leave them out of the list.
+            try state.write(checkpointPath)
+            FaultInjection.point("started")
+        }
         let runner = try SweepRunner(plan: plan, options: options, state: state, work: work, totalBytes: totalBytes)
 
         if state.phase == .scanning {
