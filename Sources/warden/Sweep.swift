@@ -16,7 +16,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "The rule pack.")
     var rules: String
 
-    @Option(help: "CSV input with a header row.")
+    @Option(help: "CSV input with a header row, or a SQLite table: sqlite:PATH?table=TABLE (rows in rowid order; line_no is the rowid).")
     var input: String
 
     @Option(help: "Output directory (created if missing).")

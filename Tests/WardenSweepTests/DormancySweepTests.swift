@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import Testing
 import WardenEngine
@@ -133,5 +134,62 @@ import WardenEngine
         } catch let e as SweepError {
             #expect("\(e)".contains("give --campaign NAME and --ledger PATH"))
         }
+    }
+}
+
+/// `--input sqlite:PATH?table=T` reads a table as a CSV export of it would be read.
+@Suite struct SQLiteSourceTests {
+    @Test func aTableSweepsLikeItsCSV() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("warden-sqlite-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let csv = DormancySweepTests.root.appendingPathComponent("datasets/sample/accounts.csv").path
+        // The sample's rows with 10 fields, rowid = CSV line, balance_cents with INTEGER affinity
+        // (a stored 1599 reads back as the text 1599), empty cells as NULL.
+        let db = try SQLiteConnection(path: dir + "/accounts.sqlite")
+        try db.execute("""
+            CREATE TABLE accounts (account_id TEXT, kind TEXT, owner_id TEXT, opened_at TEXT, last_customer_txn_at TEXT,
+              last_login_at TEXT, balance_cents INTEGER, frozen TEXT, open_dispute TEXT, phone TEXT)
+            """)
+        let insert = try db.prepare("INSERT INTO accounts(rowid, account_id, kind, owner_id, opened_at, last_customer_txn_at, last_login_at, balance_cents, frozen, open_dispute, phone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")
+        let reader = try CSVReader(path: csv)
+        var skippedLines: Set<Int> = []
+        try db.transaction {
+            while let batch = try reader.nextBatch(maxRows: 1000) {
+                for row in 0..<batch.count {
+                    guard batch.issue(row) == nil, batch.fieldCount(row) == 10 else {
+                        skippedLines.insert(batch.lineNumber(row))
+                        continue
+                    }
+                    try insert.bind(1, Int64(batch.lineNumber(row)))
+                    for c in 0..<10 {
+                        let text = batch.string(row, c)
+                        if text.isEmpty { sqlite3_bind_null(insert.handle, Int32(c + 2)) } else { try insert.bind(Int32(c + 2), text) }
+                    }
+                    try insert.run()
+                }
+            }
+        }
+        #expect(!skippedLines.isEmpty)
+        var fromCSV = SweepOptions(packPath: DormancySweepTests.pack, inputPath: csv, outDirectory: dir + "/csv")
+        var fromTable = SweepOptions(packPath: DormancySweepTests.pack, inputPath: "sqlite:\(dir)/accounts.sqlite?table=accounts",
+                                     outDirectory: dir + "/table")
+        fromCSV.campaign = "a"
+        fromCSV.ledgerPath = dir + "/csv.ledger"
+        fromTable.campaign = "a"
+        fromTable.ledgerPath = dir + "/table.ledger"
+        fromTable.batchRows = 300
+        let a = try Sweep.run(fromCSV), b = try Sweep.run(fromTable)
+        #expect(b.report.reconciled)
+        #expect(b.report.counts.inputRows == a.report.counts.inputRows - skippedLines.count)
+        for file in ["dormancy_pending.csv", "dormancy_notice.send.csv"] {
+            #expect(try String(contentsOfFile: dir + "/table/" + file, encoding: .utf8)
+                    == String(contentsOfFile: dir + "/csv/" + file, encoding: .utf8))
+        }
+        let csvRejects = try String(contentsOfFile: dir + "/csv/dormancy_rejects.csv", encoding: .utf8).split(separator: "\n")
+            .filter { !skippedLines.contains(Int($0.split(separator: ",").first ?? "") ?? -1) }
+        let tableRejects = try String(contentsOfFile: dir + "/table/dormancy_rejects.csv", encoding: .utf8).split(separator: "\n")
+        #expect(tableRejects == csvRejects)
+        #expect(tableRejects.contains { $0.hasSuffix(",NEGATIVE_BALANCE") })
     }
 }

@@ -6,6 +6,7 @@ import WardenLang
 public struct SweepOptions: Sendable {
     public var packPath: String
     public var params: [String: String] = [:]
+    /// A CSV file with a header row, or `sqlite:PATH?table=TABLE` (``SQLiteTableSource``).
     public var inputPath: String
     public var outDirectory: String
     /// Continue the unfinished sweep in `outDirectory` from its last checkpoint.
@@ -90,20 +91,28 @@ public enum Sweep {
         }
         try SweepFiles.makeDirectory(work)
 
-        let reader: CSVReader
-        do {
-            // Offset 0 is the checkpoint written before the first batch: start from the header.
-            if let c = checkpoint, c.inputOffset > 0 {
-                reader = try CSVReader(path: options.inputPath, resumeAt: c.inputOffset, lineNumber: c.nextLine)
-            } else {
-                reader = try CSVReader(path: options.inputPath)
+        // Offset 0 is the checkpoint written before the first batch: start from the beginning.
+        let resumeAt = checkpoint.flatMap { $0.inputOffset > 0 ? $0 : nil }
+        let reader: RowSource
+        let totalBytes: Int64
+        let expectedRows: Int
+        if let (path, table) = try SQLiteTableSource.parse(options.inputPath) {
+            let source = try SQLiteTableSource(path: path, table: table, after: resumeAt?.inputOffset ?? 0)
+            reader = source
+            totalBytes = source.maxRowID
+            expectedRows = Int(source.maxRowID)
+        } else {
+            do {
+                reader = try resumeAt.map { try CSVReader(path: options.inputPath, resumeAt: $0.inputOffset, lineNumber: $0.nextLine) }
+                    ?? CSVReader(path: options.inputPath)
+            } catch {
+                throw SweepError.io("\(error)")
             }
-        } catch {
-            throw SweepError.io("\(error)")
+            totalBytes = SweepFiles.fileSize(options.inputPath) ?? 0
+            expectedRows = Sweep.estimateRows(options.inputPath, totalBytes: totalBytes)
         }
         guard !reader.header.isEmpty else { throw SweepError.setup("'\(options.inputPath)' is empty: no header row") }
         let plan = try SweepPlan(pack: pack, header: reader.header)
-        let totalBytes = SweepFiles.fileSize(options.inputPath) ?? 0
 
         let elapsedBefore = checkpoint?.elapsedSeconds ?? 0
         var state = checkpoint ?? Checkpoint(fingerprint: fingerprint, runID: UUID().uuidString.lowercased())
@@ -114,7 +123,8 @@ public enum Sweep {
             try state.write(checkpointPath)
             FaultInjection.point("started")
         }
-        let runner = try SweepRunner(plan: plan, options: options, state: state, work: work, totalBytes: totalBytes)
+        let runner = try SweepRunner(plan: plan, options: options, state: state, work: work, totalBytes: totalBytes,
+                                     expectedRows: expectedRows)
 
         if state.phase == .scanning {
             try runner.scan(reader: reader, started: started) { try $0.write(checkpointPath) }
@@ -173,7 +183,8 @@ public enum Sweep {
     /// (path, size and modification time), the shard and the campaign.
     static func fingerprint(pack: CompiledPack, options: SweepOptions) throws -> String {
         var st = stat()
-        guard stat(options.inputPath, &st) == 0 else { throw SweepError.io("cannot read '\(options.inputPath)': \(SweepFiles.lastError)") }
+        let path = try SQLiteTableSource.parse(options.inputPath)?.path ?? options.inputPath
+        guard stat(path, &st) == 0 else { throw SweepError.io("cannot read '\(path)': \(SweepFiles.lastError)") }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix<C: Collection<UInt8>>(_ bytes: C) {
             for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
@@ -222,7 +233,7 @@ final class SweepRunner {
     /// in place instead of copying a dictionary entry); folded into `state` at checkpoints.
     private var outputCounts: [SweepCounts.OutputCounts]
 
-    init(plan: SweepPlan, options: SweepOptions, state: Checkpoint, work: String, totalBytes: Int64) throws {
+    init(plan: SweepPlan, options: SweepOptions, state: Checkpoint, work: String, totalBytes: Int64, expectedRows: Int) throws {
         self.plan = plan
         self.options = options
         self.state = state
@@ -249,7 +260,7 @@ final class SweepRunner {
         }
         if scanning, plan.duplicate != nil {
             // Size the table from the input's first MiB; it doubles if that guessed low.
-            let estimate = Sweep.estimateRows(options.inputPath, totalBytes: totalBytes) / (options.shard?.count ?? 1)
+            let estimate = expectedRows / (options.shard?.count ?? 1)
             keys = try KeyIndex(logPath: work + "/keys.log", expectedKeys: estimate, resumeLength: resuming ? state.keyLogLength : nil)
         } else {
             keys = nil
@@ -267,7 +278,7 @@ final class SweepRunner {
 
     /// Reads the input to its end, evaluating on the workers and applying results in order,
     /// checkpointing every `checkpointInterval` seconds (and at the end).
-    func scan(reader: CSVReader, started: Date, saveCheckpoint: (Checkpoint) throws -> Void) throws {
+    func scan(reader: RowSource, started: Date, saveCheckpoint: (Checkpoint) throws -> Void) throws {
         let queue = WorkQueue()
         let plan = self.plan
         let shard = options.shard
