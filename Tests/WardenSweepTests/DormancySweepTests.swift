@@ -193,3 +193,32 @@ import WardenEngine
         #expect(tableRejects.contains { $0.hasSuffix(",NEGATIVE_BALANCE") })
     }
 }
+
+@Suite struct ShardTests {
+    /// The shards of a sweep split its rows (each row in exactly one shard, rejects included)
+    /// and together give the unsharded outputs.
+    @Test func shardsPartitionTheRun() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("warden-shards-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let input = DormancySweepTests.root.appendingPathComponent("datasets/sample/accounts.csv").path
+        func run(_ name: String, _ shard: (Int, Int)?) throws -> (SweepReport, [String], [String]) {
+            var o = SweepOptions(packPath: DormancySweepTests.pack, inputPath: input, outDirectory: dir + "/" + name)
+            o.campaign = "s"
+            o.ledgerPath = dir + "/" + name + ".ledger"
+            o.shard = shard
+            let report = try Sweep.run(o).report
+            func lines(_ f: String) throws -> [String] {
+                try String(contentsOfFile: dir + "/" + name + "/" + f, encoding: .utf8).split(separator: "\n").dropFirst().map(String.init)
+            }
+            return (report, try lines("dormancy_pending.csv"), try lines("dormancy_rejects.csv"))
+        }
+        let all = try run("all", nil)
+        let parts = try (0..<3).map { try run("s\($0)", ($0, 3)) }
+        #expect(parts.allSatisfy { $0.0.reconciled })
+        #expect(parts.map { $0.0.counts.inputRows - $0.0.counts.otherShard }.reduce(0, +) == all.0.counts.inputRows)
+        #expect(parts.map(\.0.counts.accepted).reduce(0, +) == all.0.counts.accepted)
+        #expect(parts.flatMap(\.1).sorted() == all.1.sorted())
+        #expect(parts.flatMap(\.2).sorted() == all.2.sorted())
+        #expect(parts.allSatisfy { !$0.1.isEmpty })
+    }
+}
