@@ -73,11 +73,14 @@ import Testing
         #expect(outputs[2].personalColumns.isEmpty && outputs[2].notifyBy == nil)
     }
 
-    /// A `when` reject may read a string, an optional, or a field an earlier `on` checked —
-    /// through lets too; anything else is E0421 at the read.
+    /// A `when` reject may read a `string`/`string?`, or a field an earlier `on` checked —
+    /// through lets too; anything else is E0421 at the read (an `int?` cell holding `abc`
+    /// fails to decode, so optional non-strings need their `on` reject first too).
     @Test(arguments: [
         ("reject A when s == \"\"", nil),
-        ("reject A when o is null", nil),
+        ("reject A when n is null", nil),
+        ("reject A when o is null", DiagnosticCode.rejectReadsUncheckedField),
+        ("reject A on o reject B when o is null", nil),
         ("reject A on i reject B when i < 0", nil),
         ("reject A on i reject B when big", nil),
         ("reject A when big", DiagnosticCode.rejectReadsUncheckedField),
@@ -89,6 +92,7 @@ import Testing
         let (_, diagnostics) = Self.check("""
             package p
             input t { s: string
+                      n: string?
                       o: int?
                       i: int
                       d: date }

@@ -33,6 +33,15 @@ private func items(_ range: Range<Int>, prefix: String = "M") -> [NotificationLe
     }
 }
 
+/// SQL that renders a column of seconds since 1970 as `YYYY-MM-DDTHH:MM:SSZ`.
+private func utc(_ column: String) -> String { "strftime('%Y-%m-%dT%H:%M:%SZ', \(column), 'unixepoch')" }
+
+/// Every receipt with its campaign's name and its time as UTC text, in key order.
+private let receiptsQuery = """
+    SELECT c.name, x.subject, x.status, \(utc("x.received_at"))
+    FROM receipts x JOIN campaigns c ON c.id = x.campaign ORDER BY c.name, x.subject, x.status
+    """
+
 /// All rows of a query as `|`-joined text, through the ledger file itself.
 private func dump(_ path: String, _ sql: String, columns: Int32) throws -> [String] {
     let c = try SQLiteConnection(path: path)
@@ -51,9 +60,13 @@ private func dump(_ path: String, _ sql: String, columns: Int32) throws -> [Stri
         #expect(try ledger.reach(campaign: "c1").notified == 10)
         let rows = try dump(
             dir.path("ledger.sqlite"),
-            "SELECT subject, channel, payload, reasons, first_sent_at, run_id FROM notifications WHERE subject = 'M3'",
+            "SELECT subject, channel, payload, reasons, first_sent_at, run_id FROM notifications_readable WHERE subject = 'M3'",
             columns: 6)
         #expect(rows == ["M3|sms|{\"n\":3}|NAME_MISMATCH|2023-11-14T22:13:20Z|run-1"])
+        // Stored as seconds since 1970 UTC.
+        #expect(
+            try dump(dir.path("ledger.sqlite"), "SELECT first_sent_at FROM notifications WHERE subject = 'M3'", columns: 1)
+                == ["1700000000"])
     }
 
     @Test func rerunWithANewRunIDNotifiesNobody() throws {
@@ -90,9 +103,10 @@ private func dump(_ path: String, _ sql: String, columns: Int32) throws -> [Stri
         #expect(try ledger.recordBatch(items(0..<100), campaign: "c1", runID: "run-2", now: t0).allSatisfy { !$0 })
         // The first recording's time and payload are kept.
         let rows = try dump(
-            path, "SELECT payload, first_sent_at FROM notifications WHERE subject IN ('M7', 'M60') ORDER BY subject",
-            columns: 2)
-        #expect(rows == ["{\"n\":60}|2023-11-14T22:13:21Z", "{\"n\":7}|2023-11-14T22:13:20Z"])
+            path,
+            "SELECT payload, first_sent_at, run_id FROM notifications_readable WHERE subject IN ('M7', 'M60') ORDER BY subject",
+            columns: 3)
+        #expect(rows == ["{\"n\":60}|2023-11-14T22:13:21Z|run-1", "{\"n\":7}|2023-11-14T22:13:20Z|run-1"])
         #expect(try ledger.reach(campaign: "c1").notified == 100)
     }
 
@@ -107,6 +121,95 @@ private func dump(_ path: String, _ sql: String, columns: Int32) throws -> [Stri
         #expect(try ledger.reach(campaign: "c3").notified == 0)
     }
 
+    @Test func answersFollowTheItemsWhateverTheirOrder() throws {
+        let dir = try TempDir()
+        let ledger = try NotificationLedger(path: dir.path("ledger.sqlite"))
+        _ = try ledger.recordBatch(items(0..<4), campaign: "c1", runID: "run-1", now: t0)
+        _ = try ledger.recordBatch(items(4..<6), campaign: "c1", runID: "run-2", now: t0)
+        // run-1 again, out of key order: its own subjects (M2, M0), run-2's (M5, M4), new ones
+        // (M9, M7, M10), and M9 twice.
+        let subjects = ["M9", "M2", "M5", "M7", "M0", "M9", "M4", "M10"]
+        let batch = subjects.enumerated().map {
+            NotificationLedger.Item(subject: $1, channel: "sms", payload: "p\($0)", reasons: [])
+        }
+        let fresh = try ledger.recordBatch(batch, campaign: "c1", runID: "run-1", now: t0 + 5)
+        #expect(fresh == [true, true, false, true, true, true, false, true])
+        // The first of a repeated subject is the one stored; earlier recordings are kept.
+        #expect(
+            try dump(
+                dir.path("ledger.sqlite"),
+                "SELECT subject, payload FROM notifications WHERE subject IN ('M9', 'M7', 'M10', 'M2') ORDER BY subject",
+                columns: 2) == ["M10|p7", "M2|{\"n\":2}", "M7|p3", "M9|p0"])
+        #expect(try ledger.recordBatch(batch, campaign: "c1", runID: "run-2", now: t0)
+            == [false, false, true, false, false, false, true, false])
+    }
+
+    @Test func aRolledBackBatchLeavesNoCampaignOrRunBehind() throws {
+        let dir = try TempDir()
+        let path = dir.path("ledger.sqlite")
+        let a = try NotificationLedger(path: path)
+        let b = try NotificationLedger(path: path)
+        var bad = items(0..<3)
+        for i in bad.indices { bad[i].channel = "email" }
+        bad[2].subject = ""
+        // The campaign, run and (channel, reasons) rows this batch made roll back with it...
+        #expect(throws: LedgerError.self) { try a.recordBatch(bad, campaign: "c1", runID: "run-a", now: t0) }
+        // ...so the ids they had go to the next to ask, here another connection...
+        #expect(try b.recordBatch(items(0..<2), campaign: "c2", runID: "run-b", now: t0) == [true, true])
+        // ...and `a` must not use them.
+        bad[2].subject = "M2"
+        #expect(try a.recordBatch(bad, campaign: "c1", runID: "run-a", now: t0) == [true, true, true])
+        #expect(
+            try dump(path, "SELECT DISTINCT campaign, channel FROM notifications_readable ORDER BY campaign", columns: 2)
+                == ["c1|email", "c2|sms"])
+        #expect(try a.reach(campaign: "c1").notified == 3)
+        #expect(try a.reach(campaign: "c2").notified == 2)
+        #expect(try b.recordBatch(items(0..<3), campaign: "c1", runID: "run-b", now: t0) == [false, false, false])
+        #expect(try a.recordBatch(items(0..<3), campaign: "c2", runID: "run-a", now: t0) == [false, false, true])
+        #expect(
+            try dump(
+                path,
+                """
+                SELECT c.name, r.run_id, count(*) FROM notifications n
+                JOIN campaigns c ON c.id = n.campaign JOIN runs r ON r.id = n.run
+                GROUP BY c.name, r.run_id ORDER BY c.name, r.run_id
+                """, columns: 3) == ["c1|run-a|3", "c2|run-a|1", "c2|run-b|2"])
+    }
+
+    /// More items than one insert statement takes, in no order, with several channels and
+    /// reasons, some subjects already recorded by this run or another: each answer and stored
+    /// row is what recording the items one by one would give.
+    @Test func aLargeMixedBatchAgreesWithOneByOne() throws {
+        let dir = try TempDir()
+        let batched = try NotificationLedger(path: dir.path("batched.sqlite"))
+        let single = try NotificationLedger(path: dir.path("single.sqlite"))
+        let channels = ["sms", "email", "letter"]
+        let reasons = [["A"], ["B", "C"], [], ["A"]]
+        func item(_ n: Int, _ round: Int) -> NotificationLedger.Item {
+            NotificationLedger.Item(
+                subject: "S\(n * 7_919 % 1_000)", channel: channels[(n + round) % 3],
+                payload: n % 5 == 0 ? "" : "p\(n)-\(round)", reasons: reasons[(n / 3 + round) % 4])
+        }
+        for ledger in [batched, single] {
+            _ = try ledger.recordBatch((0..<100).map { item($0, 0) }, campaign: "c", runID: "r1", now: t0)
+            _ = try ledger.recordBatch((100..<150).map { item($0, 0) }, campaign: "c", runID: "r2", now: t0)
+        }
+        // 50..<400 twice over (repeats within the batch), shuffled deterministically.
+        var batch = (50..<400).map { item($0, 1) } + (50..<400).map { item($0, 2) }
+        batch = batch.enumerated().sorted { ($0.offset * 389) % 701 < ($1.offset * 389) % 701 }.map(\.element)
+        let answers = try batched.recordBatch(batch, campaign: "c", runID: "r1", now: t0 + 9)
+        let oneByOne = try batch.map {
+            try single.record(
+                campaign: "c", subject: $0.subject, channel: $0.channel, payload: $0.payload, reasons: $0.reasons,
+                runID: "r1", now: t0 + 9)
+        }
+        #expect(answers == oneByOne)
+        #expect(answers.count { !$0 } == 100)  // r2's 50 subjects, twice
+        let query = "SELECT * FROM notifications_readable ORDER BY subject"
+        #expect(try dump(dir.path("batched.sqlite"), query, columns: 7) == dump(dir.path("single.sqlite"), query, columns: 7))
+        #expect(try dump(dir.path("batched.sqlite"), "SELECT count(*) FROM notifications", columns: 1) == ["400"])
+    }
+
     @Test func singleRecord() throws {
         let dir = try TempDir()
         let ledger = try NotificationLedger(path: dir.path("ledger.sqlite"))
@@ -119,7 +222,7 @@ private func dump(_ path: String, _ sql: String, columns: Int32) throws -> [Stri
         #expect(try record("M1", "r1"))
         #expect(try !record("M1", "r2"))
         #expect(try record("M2", "r2"))
-        #expect(try dump(dir.path("ledger.sqlite"), "SELECT reasons, payload FROM notifications", columns: 2)
+        #expect(try dump(dir.path("ledger.sqlite"), "SELECT reasons, payload FROM notifications_readable", columns: 2)
             == ["A|B|", "A|B|"])
     }
 
@@ -160,7 +263,7 @@ private func dump(_ path: String, _ sql: String, columns: Int32) throws -> [Stri
             let ledger = try NotificationLedger(path: path)
             #expect(try ledger.reach(campaign: "c1").notified == 3)
         }
-        #expect(try dump(path, "SELECT version FROM schema_version", columns: 1) == ["1"])
+        #expect(try dump(path, "SELECT version FROM schema_version", columns: 1) == ["2"])
         try SQLiteConnection(path: path).execute("UPDATE schema_version SET version = 99")
         let error = #expect(throws: LedgerError.self) { try NotificationLedger(path: path) }
         #expect(error?.code == .schemaTooNew)
@@ -230,14 +333,12 @@ private func dump(_ path: String, _ sql: String, columns: Int32) throws -> [Stri
         #expect(first.unchanged == 1)  // the repeated M0 delivered
         #expect(first.updated == 0 && first.unknownSubject == 0 && first.rejected == 0)
         #expect(first.isReconciled)
-        let before = try dump(
-            dir.path("ledger.sqlite"), "SELECT * FROM receipts ORDER BY campaign, subject, status", columns: 4)
+        let before = try dump(dir.path("ledger.sqlite"), receiptsQuery, columns: 4)
 
         let second = try ledger.importReceipts(campaign: "c1", csvPath: csv)
         #expect(second.rows == 7 && second.unchanged == 7 && second.inserted == 0 && second.updated == 0)
         #expect(second.isReconciled)
-        let after = try dump(
-            dir.path("ledger.sqlite"), "SELECT * FROM receipts ORDER BY campaign, subject, status", columns: 4)
+        let after = try dump(dir.path("ledger.sqlite"), receiptsQuery, columns: 4)
         #expect(after == before)
         #expect(before.count == 6)
         #expect(before.first == "c1|M0|delivered|2023-11-15T08:00:00Z")
@@ -251,7 +352,7 @@ private func dump(_ path: String, _ sql: String, columns: Int32) throws -> [Stri
         #expect(try ledger.importReceipts(campaign: "c1", csvPath: late).inserted == 1)
         #expect(try ledger.importReceipts(campaign: "c1", csvPath: early).updated == 1)
         #expect(try ledger.importReceipts(campaign: "c1", csvPath: late).unchanged == 1)
-        #expect(try dump(dir.path("ledger.sqlite"), "SELECT received_at FROM receipts", columns: 1)
+        #expect(try dump(dir.path("ledger.sqlite"), "SELECT \(utc("received_at")) FROM receipts", columns: 1)
             == ["2023-11-15T08:00:00Z"])
     }
 
@@ -267,8 +368,9 @@ private func dump(_ path: String, _ sql: String, columns: Int32) throws -> [Stri
             M2,delivered,2023-01-05 10:00:00.750Z
             """)
         #expect(try ledger.importReceipts(campaign: "c1", csvPath: csv, zone: .shanghai).inserted == 3)
-        #expect(try dump(dir.path("ledger.sqlite"), "SELECT received_at FROM receipts ORDER BY subject", columns: 1)
-            == ["2023-01-05T02:00:00Z", "2023-01-05T02:00:00Z", "2023-01-05T10:00:00Z"])
+        #expect(
+            try dump(dir.path("ledger.sqlite"), "SELECT \(utc("received_at")) FROM receipts ORDER BY subject", columns: 1)
+                == ["2023-01-05T02:00:00Z", "2023-01-05T02:00:00Z", "2023-01-05T10:00:00Z"])
     }
 
     @Test func receiptsForSubjectsNeverNotifiedAreCountedNotStored() throws {
@@ -330,6 +432,16 @@ private func dump(_ path: String, _ sql: String, columns: Int32) throws -> [Stri
         #expect(r.badRows.map(\.reason.rawValue).contains("BAD_UTF8"))
     }
 
+    @Test func aCampaignNeverRecordedHasOnlyUnknownSubjects() throws {
+        let dir = try TempDir()
+        let ledger = try notified(2, in: dir)
+        let csv = try dir.write("r.csv", "subject,status,received_at\nM0,delivered,2023-11-15 08:00:00\nM1,nope,x\n")
+        let r = try ledger.importReceipts(campaign: "c9", csvPath: csv)
+        #expect(r.unknownSubject == 1 && r.unknownSubjectLines == [2] && r.rejected == 1 && r.isReconciled)
+        #expect(try ledger.reach(campaign: "c9") == Reach(campaign: "c9", notified: 0, reached: 0, confirmed: 0, bounced: 0, failed: 0))
+        #expect(try dump(dir.path("ledger.sqlite"), "SELECT name FROM campaigns", columns: 1) == ["c1"])
+    }
+
     @Test func aFileWithoutTheHeaderImportsNothing() throws {
         let dir = try TempDir()
         let ledger = try notified(2, in: dir)
@@ -380,5 +492,117 @@ private func dump(_ path: String, _ sql: String, columns: Int32) throws -> [Stri
     ])
     func percentageRoundsHalfUpToOneDecimal(_ n: Int, _ d: Int, _ text: String) {
         #expect(Reach.Ratio(numerator: n, denominator: d).percentage == text)
+    }
+}
+
+@Suite struct NotificationLedgerMigrationTests {
+    /// The version-1 schema, as Warden wrote it.
+    static let version1Schema = """
+        CREATE TABLE IF NOT EXISTS schema_version (
+            version INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS notifications (
+            campaign      TEXT NOT NULL,
+            subject       TEXT NOT NULL,
+            channel       TEXT NOT NULL,
+            payload       TEXT NOT NULL,
+            reasons       TEXT NOT NULL,
+            first_sent_at TEXT NOT NULL,
+            run_id        TEXT NOT NULL,
+            PRIMARY KEY (campaign, subject)
+        );
+        CREATE TABLE IF NOT EXISTS receipts (
+            campaign    TEXT NOT NULL,
+            subject     TEXT NOT NULL,
+            status      TEXT NOT NULL CHECK (status IN ('delivered', 'read', 'confirmed', 'bounced', 'failed')),
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (campaign, subject, status),
+            FOREIGN KEY (campaign, subject) REFERENCES notifications (campaign, subject)
+        ) WITHOUT ROWID;
+        INSERT INTO schema_version(version) VALUES (1);
+        """
+
+    /// A version-1 ledger: c1 has M0..M3 by run-1 and M4 by run-2, c2 has M0 by run-1 (the
+    /// same run id in two campaigns); three receipts in c1.
+    fileprivate static func version1File(in dir: TempDir, firstSentAt: String = "2023-11-14T22:13:20Z") throws -> String {
+        let path = dir.path("v1.sqlite")
+        let c = try SQLiteConnection(path: path)
+        try c.execute(version1Schema)
+        var rows: [String] = []
+        for i in 0..<4 {
+            rows.append("('c1', 'M\(i)', 'sms', '{\"n\":\(i)}', 'NAME_MISMATCH', '\(firstSentAt)', 'run-1')")
+        }
+        rows.append("('c1', 'M4', 'email', 'p4', 'A|B', '2023-11-14T22:14:20Z', 'run-2')")
+        rows.append("('c2', 'M0', 'letter', '', '', '2023-11-15T00:00:00Z', 'run-1')")
+        try c.execute("INSERT INTO notifications(campaign, subject, channel, payload, reasons, first_sent_at, run_id) VALUES "
+            + rows.joined(separator: ", "))
+        try c.execute(
+            """
+            INSERT INTO receipts(campaign, subject, status, received_at) VALUES
+                ('c1', 'M0', 'delivered', '2023-11-15T08:00:00Z'),
+                ('c1', 'M0', 'read', '2023-11-15T09:00:00Z'),
+                ('c1', 'M4', 'bounced', '2023-11-16T10:30:00Z')
+            """)
+        return path
+    }
+
+    static let notificationsQuery = "SELECT * FROM notifications_readable ORDER BY campaign, subject"
+
+    @Test func aVersion1LedgerIsMigratedOnOpen() throws {
+        let dir = try TempDir()
+        let path = try Self.version1File(in: dir)
+        let ledger = try NotificationLedger(path: path)
+        #expect(try dump(path, "SELECT version FROM schema_version", columns: 1) == ["2"])
+        #expect(
+            try dump(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", columns: 1)
+                == ["campaigns", "channel_reasons", "notifications", "receipts", "runs", "schema_version"])
+        #expect(
+            try dump(path, Self.notificationsQuery, columns: 7) == [
+                "c1|M0|run-1|2023-11-14T22:13:20Z|sms|NAME_MISMATCH|{\"n\":0}",
+                "c1|M1|run-1|2023-11-14T22:13:20Z|sms|NAME_MISMATCH|{\"n\":1}",
+                "c1|M2|run-1|2023-11-14T22:13:20Z|sms|NAME_MISMATCH|{\"n\":2}",
+                "c1|M3|run-1|2023-11-14T22:13:20Z|sms|NAME_MISMATCH|{\"n\":3}",
+                "c1|M4|run-2|2023-11-14T22:14:20Z|email|A|B|p4",
+                "c2|M0|run-1|2023-11-15T00:00:00Z|letter||",
+            ])
+        #expect(try dump(path, "SELECT first_sent_at FROM notifications WHERE subject = 'M1'", columns: 1) == ["1700000000"])
+        #expect(try dump(path, "PRAGMA freelist_count", columns: 1) == ["0"])  // compacted
+        #expect(
+            try dump(path, receiptsQuery, columns: 4) == [
+                "c1|M0|delivered|2023-11-15T08:00:00Z", "c1|M0|read|2023-11-15T09:00:00Z",
+                "c1|M4|bounced|2023-11-16T10:30:00Z",
+            ])
+        #expect(try ledger.reach(campaign: "c1") == Reach(campaign: "c1", notified: 5, reached: 1, confirmed: 0, bounced: 1, failed: 0))
+
+        // The migrated rows keep their owners: a resumed run-1 gets its own subjects again.
+        #expect(try ledger.recordBatch(items(0..<6), campaign: "c1", runID: "run-1", now: t0)
+            == [true, true, true, true, false, true])
+        #expect(try ledger.recordBatch(items(3..<6), campaign: "c1", runID: "run-2", now: t0) == [false, true, false])
+        #expect(try ledger.recordBatch(items(0..<2), campaign: "c2", runID: "run-1", now: t0) == [true, true])
+        #expect(try ledger.recordBatch(items(0..<2), campaign: "c2", runID: "run-3", now: t0) == [false, false])
+        // Receipts keep the earliest time across the migration.
+        let csv = try dir.write(
+            "r.csv", "subject,status,received_at\nM0,delivered,2023-11-15 09:00:00\nM4,bounced,2023-11-16 10:00:00\n")
+        let r = try ledger.importReceipts(campaign: "c1", csvPath: csv)
+        #expect(r.unchanged == 1 && r.updated == 1 && r.isReconciled)
+
+        // Opening again changes nothing.
+        let before = try dump(path, Self.notificationsQuery, columns: 7)
+        _ = try NotificationLedger(path: path)
+        #expect(try dump(path, Self.notificationsQuery, columns: 7) == before)
+        #expect(try dump(path, "SELECT version FROM schema_version", columns: 1) == ["2"])
+    }
+
+    @Test func aMigrationThatFailsLeavesTheVersion1LedgerAsItWas() throws {
+        let dir = try TempDir()
+        let path = try Self.version1File(in: dir, firstSentAt: "not a time")
+        let error = #expect(throws: SQLiteError.self) { try NotificationLedger(path: path) }
+        #expect(error?.code == 19)  // SQLITE_CONSTRAINT: first_sent_at NOT NULL
+        #expect(try dump(path, "SELECT version FROM schema_version", columns: 1) == ["1"])
+        #expect(
+            try dump(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", columns: 1)
+                == ["notifications", "receipts", "schema_version"])
+        #expect(try dump(path, "SELECT count(*) FROM notifications", columns: 1) == ["6"])
+        #expect(try dump(path, "SELECT count(*) FROM receipts", columns: 1) == ["3"])
     }
 }

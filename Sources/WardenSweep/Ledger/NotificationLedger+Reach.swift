@@ -72,8 +72,12 @@ extension NotificationLedger {
     /// ```
     /// - Complexity: O(notified + receipts) for the campaign: one pass over each, by key.
     public func reach(campaign: String) throws -> Reach {
+        // Outside a transaction: a lookup and one query, each its own consistent read.
+        guard let id = try campaignID(campaign, create: false) else {
+            return Reach(campaign: campaign, notified: 0, reached: 0, confirmed: 0, bounced: 0, failed: 0)
+        }
         let st = selectReach
-        try st.bind(1, campaign)
+        try st.bind(1, id)
         defer { st.reset() }
         _ = try st.step()  // an aggregate always returns one row
         return Reach(

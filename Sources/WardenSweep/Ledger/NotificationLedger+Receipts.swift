@@ -104,7 +104,12 @@ extension NotificationLedger {
         var fields: [String] = []
         fields.reserveCapacity(4)
         try db.transaction {
-            for st in [selectNotified, selectReceipt, insertReceipt, updateReceipt] { try st.bind(1, campaign) }
+            // A campaign the ledger does not know has notified nobody: every valid row is then
+            // an unknown subject.
+            let campaignID = try campaignID(campaign, create: false)
+            if let campaignID {
+                for st in [selectOwner, selectReceipt, insertReceipt, updateReceipt] { try st.bind(1, campaignID) }
+            }
             var lineNo = 0
             while true {
                 let n = getline(&buffer, &capacity, file)
@@ -127,7 +132,8 @@ extension NotificationLedger {
                     continue
                 }
                 report.rows += 1
-                if let reason = Self.parseReceiptRow(line, zone: zone, into: &fields) {
+                var receivedAt: Int64 = 0
+                if let reason = Self.parseReceiptRow(line, zone: zone, into: &fields, receivedAt: &receivedAt) {
                     report.rejected += 1
                     if report.badRows.count < ReceiptImport.maxListedLines {
                         report.badRows.append(.init(line: lineNo, reason: reason))
@@ -135,7 +141,8 @@ extension NotificationLedger {
                     continue
                 }
                 try storeReceipt(
-                    subject: fields[0], status: fields[1], receivedAt: fields[2], line: lineNo, into: &report)
+                    subject: fields[0], status: fields[1], receivedAt: receivedAt, known: campaignID != nil,
+                    line: lineNo, into: &report)
             }
             if lineNo == 0 {
                 throw LedgerError(
@@ -145,13 +152,18 @@ extension NotificationLedger {
         return report
     }
 
-    /// Stores one valid row; `receivedAt` is already UTC text.
+    /// Stores one valid row (`receivedAt` in seconds since 1970 UTC); `campaignKnown` is
+    /// false when the ledger has no such campaign (the statements' campaign is then unbound).
     private func storeReceipt(
-        subject: String, status: String, receivedAt: String, line: Int, into report: inout ReceiptImport
+        subject: String, status: String, receivedAt: Int64, known campaignKnown: Bool, line: Int,
+        into report: inout ReceiptImport
     ) throws {
-        try selectNotified.bind(2, subject)
-        let known = try selectNotified.step()
-        selectNotified.reset()
+        var known = false
+        if campaignKnown {
+            try selectOwner.bind(2, subject)
+            known = try selectOwner.step()
+            selectOwner.reset()
+        }
         guard known else {
             report.unknownSubject += 1
             if report.unknownSubjectLines.count < ReceiptImport.maxListedLines {
@@ -161,7 +173,7 @@ extension NotificationLedger {
         }
         try selectReceipt.bind(2, subject)
         try selectReceipt.bind(3, status)
-        let existing: String? = try selectReceipt.step() ? selectReceipt.text(0) : nil
+        let existing: Int64? = try selectReceipt.step() ? selectReceipt.int64(0) : nil
         selectReceipt.reset()
         switch existing {
         case nil:
@@ -181,10 +193,11 @@ extension NotificationLedger {
         }
     }
 
-    /// Splits and validates one data line into `fields` = [subject, status, received_at as UTC
-    /// text]; returns the reject reason, or nil if the row is good.
+    /// Splits and validates one data line into `fields` = [subject, status, received_at] and
+    /// `receivedAt` (seconds since 1970 UTC); returns the reject reason, or nil if the row is
+    /// good.
     static func parseReceiptRow(
-        _ line: UnsafeBufferPointer<UInt8>, zone: Zone, into fields: inout [String]
+        _ line: UnsafeBufferPointer<UInt8>, zone: Zone, into fields: inout [String], receivedAt: inout Int64
     ) -> ReceiptImport.Reason? {
         fields.removeAll(keepingCapacity: true)
         if let reason = splitCSV(line, into: &fields) { return reason }
@@ -195,7 +208,7 @@ extension NotificationLedger {
         guard let seconds = text.withUTF8({ Civil.parseTimestamp(utf8: $0, zone: zone) }) else {
             return .badTimestamp
         }
-        fields[2] = utcText(epochSeconds: seconds)
+        receivedAt = seconds
         return nil
     }
 

@@ -123,6 +123,9 @@ package final class SQLiteConnection {
     /// counts 0.
     package var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// The rowid of the most recent successful INSERT on this connection.
+    package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
     /// Whether no transaction is open.
     package var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
 
@@ -183,6 +186,17 @@ package final class SQLiteStatement {
             return base.withMemoryRebound(to: CChar.self, capacity: u.count) {
                 sqlite3_bind_text(handle, index, $0, Int32(u.count), SQLITE_TRANSIENT_SWIFT)
             }
+        }
+        if rc != SQLITE_OK { throw connection.error(rc, sql: sql) }
+    }
+
+    /// Binds text SQLite does not copy (`SQLITE_STATIC`): `bytes` must stay valid and unchanged
+    /// until the statement has been stepped and reset, and every such parameter must be bound
+    /// again before the statement is stepped after that.
+    @inline(__always)
+    package func bindNoCopy(_ index: Int32, _ bytes: UnsafePointer<UInt8>, count: Int) throws {
+        let rc = bytes.withMemoryRebound(to: CChar.self, capacity: count) {
+            sqlite3_bind_text(handle, index, $0, Int32(count), nil)
         }
         if rc != SQLITE_OK { throw connection.error(rc, sql: sql) }
     }
