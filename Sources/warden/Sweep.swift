@@ -38,7 +38,7 @@ struct SweepCommand: ParsableCommand {
     var ledger: String?
 
     @Option(help: "Rows per batch.")
-    var batchRows = 16_384
+    var batchRows = 8_192
 
     @Option(help: "Worker threads (default: one per core).")
     var workers: Int?

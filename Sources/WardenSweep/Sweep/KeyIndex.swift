@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Every accepted key is appended to a log file (`[u32 length][bytes]`); the in-memory table
 /// holds one 8-byte slot per key — the key's log offset and 24 bits of its hash — so 10 M keys
-/// take 128 MiB of table and no per-key heap object. A lookup that meets a slot with the same
+/// take about 105 MiB of table (80 % full) and no per-key heap object. A lookup that meets a slot with the same
 /// hash bits reads that key back (from the unwritten tail in memory, or with `pread` from the
 /// log, which the page cache keeps hot) and compares bytes: the answer is exact, never a hash
 /// guess. Written by hand rather than with a `Set<String>` because that costs ~60 bytes and an
@@ -20,7 +20,8 @@ final class KeyIndex {
     private let fd: Int32
     /// Open addressing, linear probing; `0` is empty, else `(logOffset + 1) << 24 | hashTag`.
     private var slots: UnsafeMutablePointer<UInt64>
-    private var mask: Int
+    /// Slots in the table (any size: the home slot is `hash × capacity >> 64`).
+    private var capacity: Int
     private(set) var count = 0
     /// Bytes of the log already written to the file.
     private var written: Int64 = 0
@@ -33,10 +34,9 @@ final class KeyIndex {
         self.logPath = logPath
         fd = open(logPath, O_RDWR | O_CREAT, 0o644)
         guard fd >= 0 else { throw SweepError.io("cannot open '\(logPath)': \(String(cString: strerror(errno)))") }
-        let capacity = KeyIndex.capacity(for: expectedKeys)
+        capacity = KeyIndex.capacity(for: expectedKeys)
         slots = .allocate(capacity: capacity)
         slots.initialize(repeating: 0, count: capacity)
-        mask = capacity - 1
         let keep = resumeLength ?? 0
         guard ftruncate(fd, off_t(keep)) == 0 else { throw SweepError.io("cannot truncate '\(logPath)'") }
         written = keep
@@ -48,12 +48,21 @@ final class KeyIndex {
         Glibc.close(fd)
     }
 
-    /// A power of two keeping the table at most 70 % full.
+    /// Slots for `keys` keys at most 80 % full (a multiple of 1,024: 10 M keys, 100 MiB).
     static func capacity(for keys: Int) -> Int {
-        var c = 1024
-        while c * 7 < max(keys, 1) * 10 { c <<= 1 }
-        return c
+        (max(keys, 1) * 5 / 4 / 1024 + 1) * 1024
     }
+
+    /// The slot a key with hash `h` starts probing at: the high bits of `h × capacity`, so the
+    /// table can have any size; the tag is the hash's low 24 bits, independent of the slot.
+    @inline(__always)
+    private func home(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h.multipliedFullWidth(by: UInt64(capacity)).high) }
+
+    @inline(__always)
+    private func next(_ i: Int) -> Int { i + 1 == capacity ? 0 : i + 1 }
+
+    @inline(__always)
+    private var isFull: Bool { count * 5 > capacity * 4 }
 
     /// Inserts `key`; `false` when it was already there (a duplicate).
     func insert(_ key: UnsafeBufferPointer<UInt8>) throws -> Bool {
@@ -64,7 +73,7 @@ final class KeyIndex {
     /// it in cache: touching a batch's slots first lets the CPU overlap the cache misses that
     /// one-by-one inserts would take in turn. Returns the slot to keep the load alive.
     @inline(__always)
-    func touch(hash h: UInt64) -> UInt64 { slots[Int(truncatingIfNeeded: h) & mask] }
+    func touch(hash h: UInt64) -> UInt64 { slots[home(h)] }
 
     /// Consumes the sum of ``touch(hash:)`` results so the loads are not optimised away.
     @inline(never)
@@ -72,13 +81,13 @@ final class KeyIndex {
 
     /// ``insert(_:)`` with the key's ``hash(_:)`` already computed (by a worker).
     func insert(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt64) throws -> Bool {
-        let tag = h >> 40
-        var i = Int(truncatingIfNeeded: h) & mask
+        let tag = h & 0xFF_FFFF
+        var i = home(h)
         while true {
             let s = slots[i]
             if s == 0 { break }
             if s & 0xFF_FFFF == tag, try keyEquals(at: Int64(s >> 24) - 1, key) { return false }
-            i = (i + 1) & mask
+            i = next(i)
         }
         let offset = written + Int64(pending.count)
         guard offset < KeyIndex.maxOffset, key.count <= Int(UInt32.max) else {
@@ -89,7 +98,7 @@ final class KeyIndex {
         pending.append(contentsOf: key)
         slots[i] = UInt64(offset + 1) << 24 | tag
         count += 1
-        if count * 10 > (mask + 1) * 7 { try grow() }
+        if isFull { try grow() }
         if pending.count >= 8 << 20 { try writePending() }
         return true
     }
@@ -160,27 +169,26 @@ final class KeyIndex {
     /// Puts a key known to be absent into the table.
     private func place(_ key: UnsafeBufferPointer<UInt8>, at offset: Int64) throws {
         let h = KeyIndex.hash(key)
-        var i = Int(truncatingIfNeeded: h) & mask
-        while slots[i] != 0 { i = (i + 1) & mask }
-        slots[i] = UInt64(offset + 1) << 24 | h >> 40
+        var i = home(h)
+        while slots[i] != 0 { i = next(i) }
+        slots[i] = UInt64(offset + 1) << 24 | h & 0xFF_FFFF
         count += 1
-        if count * 10 > (mask + 1) * 7 { try grow() }
+        if isFull { try grow() }
     }
 
     /// Doubles the table. Slots keep only 24 hash bits, so each key is read back and rehashed:
     /// from the log file and the pending tail, in one sequential pass.
     private func grow() throws {
-        let old = slots, oldCapacity = mask + 1
-        let capacity = oldCapacity * 2
+        let old = slots, oldCapacity = capacity
+        capacity = oldCapacity * 2
         slots = .allocate(capacity: capacity)
         slots.initialize(repeating: 0, count: capacity)
-        mask = capacity - 1
         for j in 0..<oldCapacity where old[j] != 0 {
             let offset = Int64(old[j] >> 24) - 1
             let key = try readKey(at: offset)
             let h = key.withUnsafeBufferPointer { KeyIndex.hash($0) }
-            var i = Int(truncatingIfNeeded: h) & mask
-            while slots[i] != 0 { i = (i + 1) & mask }
+            var i = home(h)
+            while slots[i] != 0 { i = next(i) }
             slots[i] = old[j]
         }
         old.deallocate()
@@ -202,7 +210,7 @@ final class KeyIndex {
     }
 
     /// 64-bit hash of the key's bytes (8 bytes per multiply, murmur3's finaliser); the table
-    /// uses the low bits for the slot and the top 24 as the tag.
+    /// uses the high bits (times the capacity) for the slot and the low 24 as the tag.
     static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(b.count)
         var i = 0

@@ -27,7 +27,7 @@ final class LedgerStage: @unchecked Sendable {
     /// Counts of the notify outputs, by output index; read only after ``drain()``.
     private(set) var counts: [Int: SweepCounts.OutputCounts]
 
-    static let maxQueued = 4
+    static let maxQueued = 2
 
     init(ledger: NotificationLedger, campaign: String, runID: String, plan: SweepPlan, outputs: [SortedOutput],
          counts: [Int: SweepCounts.OutputCounts]) {

@@ -16,7 +16,7 @@ public struct SweepOptions: Sendable {
     /// Notification campaign and ledger, required when the pack has a `notify by` output.
     public var campaign: String? = nil
     public var ledgerPath: String? = nil
-    public var batchRows = 16_384
+    public var batchRows = 8_192
     public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Seconds between checkpoints (0: after every batch).
     public var checkpointInterval = 2.0
@@ -55,6 +55,11 @@ public enum Sweep {
 
     public static func run(_ options: SweepOptions) throws -> SweepSummary {
         let started = Date()
+        // glibc gives each thread its own malloc arena (64 MiB reservations that fill with
+        // batches freed on other threads); two keep the sweep's peak RSS near its real needs.
+        #if os(Linux)
+        _ = glibcMallopt(-8, 2)  // M_ARENA_MAX
+        #endif
         let pack: CompiledPack
         do throws(PackError) {
             pack = try CompiledPack.load(path: options.packPath, params: options.params)
@@ -201,6 +206,12 @@ public enum Sweep {
         return String(h, radix: 16)
     }
 }
+
+#if os(Linux)
+/// glibc's `mallopt` (declared in malloc.h, which the Glibc module does not import).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
 
 /// The first error of the parallel merges.
 final class MergeFailures: @unchecked Sendable {
