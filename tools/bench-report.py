@@ -2,7 +2,10 @@
 """Merges the benchmark parts into one table (stdout) and bench-out/results.json.
 
 Checks before reporting: `warden eval` wrote one line per input line, and its action counts
-equal the in-process engine's over the same file.
+equal the in-process engine's over the same file. The dormancy sweep figures come from
+bench-out/sweep.json (tools/bench section 4; its outputs were checked against DuckDB's there)
+and are printed as a second table with the targets; `--only sweep` prints that table alone,
+`--only eval` the first alone.
 """
 import argparse
 import json
@@ -13,12 +16,97 @@ from collections import Counter
 from pathlib import Path
 
 
+# Targets for the dormancy sweep (issue 4), at the large size unless said otherwise.
+TARGET_WALL_S = 20.0         # 10M accounts
+TARGET_RSS_MB = 300          # at every size
+LARGE_ROWS = 10_000_000
+
+
+def mb(kb: int) -> float:
+    return kb / 1024
+
+
+def sweep_table(sweep: dict) -> tuple[list[tuple], list[str], list[tuple]]:
+    """(sweep table rows, target lines, rows for the main table) from sweep.json."""
+    rows, main_rows, verdicts = [], [], []
+    for size in sweep["sizes"]:
+        w = size["warden"]
+        n = size["check"]["rows"]
+        label = f"{n / 1e6:.2f}M rows"
+        rows.append((f"`warden sweep`, {label} ({w['path'].split('(')[1].rstrip(')')})", n,
+                     w["rows_per_s"], w["median_s"], w["runs_s"], mb(w["peak_rss_kb"]), ""))
+        ratios = []
+        for r in size["results"]:
+            ratio = r["median_s"] / w["median_s"]
+            ratios.append((r["threads"], ratio))
+            rows.append((f"{r['path'].replace('duckdb', 'DuckDB')}, same {label}", n, r["rows_per_s"], r["median_s"],
+                         r["runs_s"], mb(r["peak_rss_kb"]), f"{ratio:.2f}"))
+        ratio_text = ", ".join(f"{t} thread{'s' if t > 1 else ''} {x:.2f}" for t, x in ratios)
+        main_rows.append((f"dormancy sweep, {label} (`warden sweep`, all cores; rows/s)", w["rows_per_s"],
+                          f"DuckDB time ÷ warden time: {ratio_text}"))
+        slower = [f"{t} thread{'s' if t > 1 else ''}" for t, x in ratios if x < 1]
+        verdicts.append((label, n, w, ratios, slower))
+
+    lines = []
+    large = [v for v in verdicts if v[1] >= LARGE_ROWS]
+    for label, n, w, *_ in large:
+        ok = w["median_s"] <= TARGET_WALL_S
+        lines.append(f"- {label} in ≤ {TARGET_WALL_S:.0f} s wall: {w['median_s']:.1f} s — "
+                     f"{'met' if ok else 'NOT MET'}")
+    if not large:
+        lines.append(f"- {LARGE_ROWS / 1e6:.0f}M rows in ≤ {TARGET_WALL_S:.0f} s wall: not measured "
+                     "(BENCH_ACCOUNTS_LARGE is smaller)")
+    worst = max(mb(v[2]["peak_rss_kb"]) for v in verdicts)
+    lines.append(f"- peak RSS ≤ {TARGET_RSS_MB} MB: " + ", ".join(
+        f"{mb(v[2]['peak_rss_kb']):.0f} MB at {v[0]}" for v in verdicts)
+        + f" — {'met' if worst <= TARGET_RSS_MB else 'NOT MET'}")
+    for label, n, w, ratios, slower in verdicts:
+        lines.append(f"- not slower than DuckDB at {label}: DuckDB time ÷ warden time "
+                     + ", ".join(f"{x:.2f} ({t} thread{'s' if t > 1 else ''})" for t, x in ratios)
+                     + (" — met" if not slower else f" — NOT MET (slower than DuckDB with {', '.join(slower)})"))
+    return rows, lines, main_rows
+
+
+def print_sweep(sweep: dict, machine: str) -> list[str]:
+    rows, lines, _ = sweep_table(sweep)
+    first = sweep["sizes"][0]
+    dirty = sweep.get("uncommitted_source_files")
+    build = f"warden at {sweep.get('commit', '?')}" + (f" + {dirty} uncommitted source files" if dirty else "")
+    print(f"\nDormancy sweep — rules/dormancy.rules over warden-datagen accounts.csv; {build}; {machine}; "
+          f"duckdb {first.get('duckdb', '?')}; medians of {first['runs']}, peak RSS the max of the runs")
+    print("| path | rows | rows/s | wall s | runs s (min–max) | peak RSS MB | DuckDB s ÷ warden s (≥ 1: warden faster) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, n, rate, secs, runs, rss, ratio in rows:
+        print(f"| {name} | {n:,} | {rate:,.0f} | {secs:.2f} | {min(runs):.2f}–{max(runs):.2f} | {rss:,.0f} | {ratio} |")
+    floor = first.get("rss_floor_kb")
+    print(f"\nwarden: wall and RSS of the whole process (/usr/bin/time), writing dormancy_pending, dormancy_notice"
+          f" (+ .send), dormancy_rejects, report and a fresh notification ledger; DuckDB: from connect to the last"
+          f" COPY, writing dormancy_pending and dormancy_rejects (identical to Warden's, checked); its RSS includes"
+          f" Python + the duckdb module ({mb(floor):.0f} MB idle)." if floor else "")
+    print("\nTargets:")
+    for line in lines:
+        print(line)
+    return lines
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--transactions", type=int, required=True)
+    ap.add_argument("--only", choices=("sweep", "eval"), help="report only these sections (BENCH_ONLY)")
     args = ap.parse_args()
     out = args.out
+    sweep_path = out / "sweep.json"
+    sweep = json.loads(sweep_path.read_text()) if args.only != "eval" else None
+    if args.only == "sweep":
+        first = sweep["sizes"][0]
+        machine = f"{platform.machine()}, {first.get('cpus', '?')} cores, Python {first.get('python', '?')}"
+        print_sweep(sweep, machine)
+        for name in ("registration check, 60K merchants vs 2M registry rows",
+                     "registration check, 60K merchants vs 20M registry rows"):
+            print(f"{name}: not built yet")
+        print(f"\nsweep figures in {sweep_path}")
+        return 0
     inproc = json.loads((out / "inprocess.json").read_text())
     peer_runs = [json.loads((out / name).read_text()) for name in ("peers-duckdb.json", "peers-python.json")]
     times = [float(t) for t in (out / "eval-times.txt").read_text().split()]
@@ -55,8 +143,9 @@ def main() -> int:
                 continue
             rows.append((f"{name}, {peers['records']:,} records", r["records_per_s"],
                          f"warden eval is {warden['records_per_s'] / r['records_per_s']:.1f}x this"))
-    for name in ("dormancy sweep, 1.84M accounts", "dormancy sweep, 10M accounts",
-                 "registration check, 60K merchants vs 2M registry rows",
+    if sweep is not None:
+        rows.extend(sweep_table(sweep)[2])
+    for name in ("registration check, 60K merchants vs 2M registry rows",
                  "registration check, 60K merchants vs 20M registry rows"):
         rows.append((name, None, "not built yet"))
 
@@ -66,10 +155,12 @@ def main() -> int:
     print("|---|---:|---|")
     for name, rate, ratio in rows:
         print(f"| {name} | {'—' if rate is None else f'{rate:,.0f}'} | {ratio} |")
+    targets = print_sweep(sweep, machine) if sweep is not None else None
     result = {
         "machine": machine, "in_process": inproc, "warden_eval": {"lines": len(lines), "runs_s": times,
                                                                   "lines_per_s": round(eval_rate)},
         "peers": peer_runs, "table": [{"path": n, "per_s": r, "ratio": x} for n, r, x in rows],
+        "sweep": sweep, "sweep_targets": targets,
     }
     (out / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwrote {out / 'results.json'}")
