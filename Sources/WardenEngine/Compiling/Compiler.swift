@@ -167,7 +167,7 @@ struct Compiler {
             if candidate && !pack.constant[Int(id)] {
                 counts[pack.syntax.dump(id), default: (0, id)].count += 1
             }
-            for child in children(id) { visit(child) }
+            for child in pack.syntax.children(id) { visit(child) }
         }
         for l in pack.lets { visit(l.value) }
         for r in pack.rejects {
@@ -189,19 +189,6 @@ struct Compiler {
             inlining.insert(index)
             program.lets[index].block = block(entry.id, root: true)
             inlining.remove(index)
-        }
-    }
-
-    func children(_ id: ExprID) -> [ExprID] {
-        switch pack.syntax[id].kind {
-        case .member(let b, _): return [b]
-        case .index(let b, let k): return [b, k]
-        case .call(_, let args): return args
-        case .unary(_, let e), .isNull(let e, _): return [e]
-        case .binary(_, let l, let r), .range(let l, let r): return [l, r]
-        case .list(let items): return items
-        case .map(let entries): return entries.flatMap { [$0.key, $0.value] }
-        default: return []
         }
     }
 
@@ -403,7 +390,7 @@ struct Compiler {
 
     /// The number of nodes in an expression (a let it uses counts as one).
     func expressionSize(_ id: ExprID) -> Int {
-        1 + children(id).reduce(0) { $0 + expressionSize($1) }
+        1 + pack.syntax.children(id).reduce(0) { $0 + expressionSize($1) }
     }
 
     // MARK: Expressions

@@ -120,24 +120,9 @@ final class KeyIndex {
         pending.removeAll(keepingCapacity: true)
     }
 
-    /// Reads the key stored at log offset `offset` and compares it with `key`.
+    /// Whether the key stored at log offset `offset` is `key` (rare: only on a tag match).
     private func keyEquals(at offset: Int64, _ key: UnsafeBufferPointer<UInt8>) throws -> Bool {
-        if offset >= written {
-            let p = Int(offset - written)
-            return pending.withUnsafeBufferPointer { b in
-                let n = Int(UInt32(b[p]) | UInt32(b[p + 1]) << 8 | UInt32(b[p + 2]) << 16 | UInt32(b[p + 3]) << 24)
-                return n == key.count && (n == 0 || memcmp(b.baseAddress! + p + 4, key.baseAddress!, n) == 0)
-            }
-        }
-        var header: UInt32 = 0
-        guard pread(fd, &header, 4, off_t(offset)) == 4 else { throw SweepError.io("cannot read '\(logPath)'") }
-        let n = Int(UInt32(littleEndian: header))
-        guard n == key.count else { return false }
-        if n == 0 { return true }
-        let stored = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 1)
-        defer { stored.deallocate() }
-        guard pread(fd, stored, n, off_t(offset + 4)) == n else { throw SweepError.io("cannot read '\(logPath)'") }
-        return memcmp(stored, key.baseAddress!, n) == 0
+        try readKey(at: offset).elementsEqual(key)
     }
 
     /// Re-inserts every key in the first `length` bytes of the log (all distinct by construction).
