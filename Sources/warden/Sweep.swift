@@ -25,6 +25,9 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .customLong("param"), help: "Override a param: --param name=value (repeatable).")
     var params: [String] = []
 
+    @Option(name: .customLong("lookup"), help: "The file of a lookup table the pack declares: --lookup registry=registry.csv (repeatable). Only the rows whose key the input asks for are loaded.")
+    var lookups: [String] = []
+
     @Flag(help: "Finish the unfinished sweep in --out from its last checkpoint.")
     var resume = false
 
@@ -49,6 +52,12 @@ struct SweepCommand: ParsableCommand {
     func run() throws {
         var options = SweepOptions(packPath: rules, inputPath: input, outDirectory: out)
         options.params = try parseParams(params)
+        for item in lookups {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex, item.index(after: eq) != item.endIndex else {
+                throw ValidationError("--lookup expects NAME=FILE, got '\(item)'")
+            }
+            options.lookups[String(item[..<eq])] = String(item[item.index(after: eq)...])
+        }
         options.resume = resume
         options.campaign = campaign
         options.ledgerPath = ledger

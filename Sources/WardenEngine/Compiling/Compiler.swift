@@ -23,19 +23,24 @@ struct Compiler {
 
     struct Failed: Error {}
 
-    init(pack: CheckedPack, params: [Value], lists: [[String]], zone: Zone, fold: Bool) {
+    /// Tables for the pack's lookups by name; a lookup without one is a compile error.
+    let tables: [String: LookupTable]
+
+    init(pack: CheckedPack, params: [Value], lists: [[String]], lookups: [String: LookupTable], zone: Zone, fold: Bool) {
         self.pack = pack
         self.zone = zone
         self.fold = fold
-        self.reference = ReferenceEvaluator(pack: pack, params: params, lists: lists, zone: zone)
+        self.tables = lookups
+        self.reference = ReferenceEvaluator(pack: pack, params: params, lists: lists,
+                                            lookups: pack.lookups.map { lookups[$0.name] }, zone: zone)
         program.zone = zone
         program.zones = [zone]
         zoneIndex[zone.identifier] = 0
     }
 
-    static func compile(_ pack: CheckedPack, params: [Value], lists: [[String]], zone: Zone,
-                        fold: Bool = true) -> (Program?, [Diagnostic]) {
-        var c = Compiler(pack: pack, params: params, lists: lists, zone: zone, fold: fold)
+    static func compile(_ pack: CheckedPack, params: [Value], lists: [[String]], lookups: [String: LookupTable] = [:],
+                        zone: Zone, fold: Bool = true) -> (Program?, [Diagnostic]) {
+        var c = Compiler(pack: pack, params: params, lists: lists, lookups: lookups, zone: zone, fold: fold)
         c.run(params: params)
         return (c.diagnostics.hasErrors ? nil : c.program, c.diagnostics.sorted)
     }
@@ -56,8 +61,12 @@ struct Compiler {
                               at: w.span, help: "windows run in the real-time engine; 'warden check' accepts them")
         }
         for l in pack.lookups {
-            diagnostics.error(.missingRuntime, "lookup '\(l.name)' needs its table, which this command does not load",
-                              at: l.span, help: "lookups run in sweeps with --lookup \(l.name)=FILE")
+            if let table = tables[l.name], table.fieldCount == l.fields.count {
+                program.lookups.append(table)
+            } else {
+                diagnostics.error(.missingRuntime, "lookup '\(l.name)' needs its table, which this command does not load",
+                                  at: l.span, help: "give the table with --lookup \(l.name)=FILE (warden sweep, eval and test)")
+            }
         }
         // Every const is computed once here, used or not, so a failing one is reported at its
         // declaration rather than at each use.
@@ -162,6 +171,8 @@ struct Compiler {
                 if case .function(let fn)? = pack.resolutions[id], !fn.isDecideOnly { candidate = true }
             case .binary(.matches, _, _):
                 candidate = true
+            case .index(let base, _):
+                if case .lookup? = pack.resolutions[base] { candidate = true }
             default: break
             }
             if candidate && !pack.constant[Int(id)] {
@@ -414,9 +425,15 @@ struct Compiler {
             switch pack.resolutions[id] {
             case .field(let i)?: return fieldSlot(i)
             case .let(let i)?: return try letSlot(i)
+            case .lookupField(let l, let f)?:
+                guard case .member(let base, _) = pack.syntax[id].kind else { throw Failed() }
+                return op(.lookupField, try emit(base), Int32(l << 16 | f))
             default: return constant(try constantValue(id))
             }
         case .index(let base, let key):
+            if case .lookup(let l)? = pack.resolutions[base] {
+                return op(.lookupGet, try emit(key), Int32(l))
+            }
             let table = try mapTable(base)
             let k = try emit(key, promote: keyIsDecimal(base))
             return op(.mapGet, k, table)
@@ -426,6 +443,24 @@ struct Compiler {
             return op(t == .decimal ? .negMoney : .negInt, try emit(e))
         case .isNull(let e, let negated):
             return op(.isNull, try emit(e), negated ? 1 : 0)
+        case .list(let items) where items.contains(where: isGuarded):
+            // Elements present only when their condition holds: built one append at a time.
+            let promote = t == .list(.decimal)
+            let dst = register()
+            append(.makeList, dst, 0, 0)
+            for item in items {
+                var skip: [Int] = []
+                var value = item
+                if case .guarded(let v, let condition) = pack.syntax[item].kind {
+                    try branch(condition, when: false, into: &skip)
+                    value = v
+                }
+                append(.appendList, dst, try emit(value, promote: promote))
+                for j in skip { patch(j) }
+            }
+            return dst
+        case .guarded:
+            throw Failed()  // reported by the checker: only inside a list literal
         case .list(let items):
             let promote = t == .list(.decimal)
             var values: [Int32] = []
@@ -443,6 +478,11 @@ struct Compiler {
             return op(.requestedAction, Int32(a))
         case .binary(let bop, let l, let r): return try emitBinary(id, bop, l, r)
         }
+    }
+
+    func isGuarded(_ id: ExprID) -> Bool {
+        if case .guarded = pack.syntax[id].kind { return true }
+        return false
     }
 
     func isContainer(_ t: ValueType) -> Bool {
@@ -540,7 +580,7 @@ struct Compiler {
             append(lessEqual, dst, x, b)
             patch(jump)
             return dst
-        case .list(let items) where !pack.constant[Int(r)]:
+        case .list(let items) where !pack.constant[Int(r)] && !items.contains(where: isGuarded):
             // `x in [a, b]` with non-constant elements: a chain of equality tests.
             let promote = rt == .list(.decimal)
             let x = try emit(l, promote: promote)

@@ -86,6 +86,12 @@ public enum Opcode: UInt8, Sendable, Hashable {
     case call
     /// s[a] = a list of the c registers starting at register b
     case makeList
+    /// s[a] = s[a] with s[b] appended (a list being built element by element)
+    case appendList
+    /// s[a] = the row of lookups[c] keyed by s[b] (an opaque handle), or null
+    case lookupGet
+    /// s[a] = field (c & 0xFFFF) of lookups[c >> 16]'s row s[b], or null for a null row
+    case lookupField
     /// s[a] = the decision's total score (decide only)
     case totalScore
     /// s[a] = some non-shadow hit requested action b (decide only)
@@ -170,6 +176,8 @@ public struct Program: Sendable {
     public internal(set) var patterns: [Pattern] = []
     public internal(set) var calls: [CallSite] = []
     public internal(set) var zones: [Zone] = []
+    /// The tables of the pack's lookups, in declaration order.
+    public internal(set) var lookups: [LookupTable] = []
     public internal(set) var strings: [String] = []
     public internal(set) var lets: [Let] = []
     public internal(set) var rules: [Rule] = []

@@ -63,6 +63,29 @@ extension Ops {
         case .validResidentID: return .bool(Validators.isValidResidentID(try string(a)))
         case .residentIDBirth: return Validators.residentIDBirthDays(try string(a)).map { .int($0) } ?? .null
         case .luhn: return .bool(Validators.luhn(try string(a)))
+        case .join:
+            guard case .list(let items) = a else { throw internalError(fn.rawValue) }
+            var out = ""
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += try string(b) }
+                out += try string(item)
+            }
+            return .string(out)
+        case .translate:
+            // A constant map arrives as its flat key/value list; maps here are small tables of
+            // texts, so a linear search is cheaper than hashing.
+            guard case .list(let items) = a, case .list(let pairs) = b else { throw internalError(fn.rawValue) }
+            var out: [Value] = []
+            out.reserveCapacity(items.count)
+            for item in items {
+                var i = 0
+                while i + 1 < pairs.count && !equal(pairs[i], item) { i += 2 }
+                guard i + 1 < pairs.count else {
+                    throw EvalError(.missingMapEntry, "translate: the map has no entry for an element of the list")
+                }
+                out.append(pairs[i + 1])
+            }
+            return .list(out)
         case .hit, .tagged: throw internalError(fn.rawValue)
         }
     }

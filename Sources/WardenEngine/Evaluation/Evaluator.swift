@@ -19,6 +19,7 @@ public final class Evaluator {
     let calls: [CallSite]
     let zones: [Zone]
     let zone: Zone
+    let lookups: [LookupTable]
     /// The frame: constants, then the record's fields, then the temporary registers (see
     /// `Instruction`). `base` points at register 0; fields and constants sit below it, so an
     /// instruction's slot indexes `base` directly. A raw buffer rather than an array: the
@@ -70,6 +71,7 @@ public final class Evaluator {
         self.calls = program.calls
         self.zones = program.zones
         self.zone = program.zone
+        self.lookups = program.lookups
         fieldCount = program.fields.count
         frameCount = program.constants.count + fieldCount + max(1, program.registerCount)
         frame = .allocate(capacity: frameCount)
@@ -347,6 +349,13 @@ public final class Evaluator {
                 registers[a] = try Ops.call(site.fn, registers[Int(site.first)], registers[Int(site.second)],
                                             zone: zones[site.zone])
             case .makeList: registers[a] = .list(Array(UnsafeBufferPointer(start: registers + Int(i.b), count: Int(i.c))))
+            case .appendList:
+                guard case .list(var items) = registers[a] else { throw Ops.internalError("a list register") }
+                registers[a] = .null  // keeps `items` uniquely referenced: the append does not copy
+                items.append(registers[Int(i.b)])
+                registers[a] = .list(items)
+            case .lookupGet: registers[a] = try lookups[Int(i.c)].find(registers[Int(i.b)])
+            case .lookupField: registers[a] = lookups[Int(i.c >> 16)].field(registers[Int(i.b)], Int(i.c & 0xFFFF))
             case .totalScore: (registers + a).initialize(to: .int(totalScore.pointee))
             case .requestedAction: (registers + a).initialize(to: .bool(requestedActions[Int(i.b)]))
             case .hitRule: (registers + a).initialize(to: .bool(hitFlags[Int(i.b)]))

@@ -10,6 +10,8 @@ public final class ReferenceEvaluator {
     let pack: CheckedPack
     let params: [Value]
     let lists: [[String]]
+    /// The lookups' tables in declaration order (nil where none was given).
+    let lookups: [LookupTable?]
     let zone: Zone
     var record: [String: Value] = [:]
     var lets: [Int: Value] = [:]
@@ -22,10 +24,11 @@ public final class ReferenceEvaluator {
     var requested: Set<Int> = []
 
     /// `params` holds every param's value (defaults already replaced by overrides).
-    init(pack: CheckedPack, params: [Value], lists: [[String]], zone: Zone) {
+    init(pack: CheckedPack, params: [Value], lists: [[String]], lookups: [LookupTable?] = [], zone: Zone) {
         self.pack = pack
         self.params = params
         self.lists = lists
+        self.lookups = lookups
         self.zone = zone
     }
 
@@ -166,6 +169,10 @@ public final class ReferenceEvaluator {
         case .error: throw Ops.internalError("an unchecked expression")
         case .name, .member: return try resolved(id)
         case .index(let base, let key):
+            if case .lookup(let l)? = pack.resolutions[base] {
+                guard l < lookups.count, let table = lookups[l] else { throw Ops.internalError("a lookup without its table") }
+                return try table.find(try value(key))
+            }
             guard case .map = type(base) else { throw Ops.internalError("lookup") }
             let m = try value(base)
             let k = try value(key)
@@ -191,8 +198,16 @@ public final class ReferenceEvaluator {
         case .range: throw Ops.internalError("a range outside 'in'")
         case .list(let items):
             var out: [Value] = []
-            for item in items { out.append(try value(item)) }
+            for item in items {
+                if case .guarded(let v, let condition) = pack.syntax[item].kind {
+                    guard case .bool(let holds) = try value(condition) else { throw Ops.internalError("a guard") }
+                    if holds { out.append(try value(v)) }
+                } else {
+                    out.append(try value(item))
+                }
+            }
             return .list(out)
+        case .guarded: throw Ops.internalError("a guarded element outside a list")
         case .map(let entries):
             // A map value is kept as a flat key, value, key, value list.
             var out: [Value] = []
@@ -218,6 +233,11 @@ public final class ReferenceEvaluator {
         case .list(let i)?: return .list(lists[i].map { .string($0) })
         case .let(let i)?: return try letValue(i)
         case .enumMember(let o)?: return .int(Int64(o))
+        case .lookupField(let l, let f)?:
+            guard case .member(let base, _) = pack.syntax[id].kind, l < lookups.count, let table = lookups[l] else {
+                throw Ops.internalError("a lookup field")
+            }
+            return table.field(try value(base), f)
         default: throw Ops.internalError("a name the reference evaluator cannot read")
         }
     }

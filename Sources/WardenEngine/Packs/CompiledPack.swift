@@ -41,7 +41,9 @@ public struct CompiledPack: Sendable {
     /// Loads, checks and compiles a pack. `params` overrides param defaults by name (text
     /// parsed as each param's type). Throws `PackError` with every diagnostic when anything
     /// is wrong: a pack is loaded whole or not at all.
-    public static func load(path: String, params: [String: String] = [:], fold: Bool = true) throws(PackError) -> CompiledPack {
+    /// `lookups` gives each `lookup` its table by name (see ``LookupTable``).
+    public static func load(path: String, params: [String: String] = [:], lookups: LookupProvider = .tables([:]),
+                            fold: Bool = true) throws(PackError) -> CompiledPack {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -50,20 +52,21 @@ public struct CompiledPack: Sendable {
                             ioError: "cannot read \(path): \(error.localizedDescription)")
         }
         let directory = (path as NSString).deletingLastPathComponent
-        return try compile(source: Source(path: path, text: text), params: params, fold: fold) { file in
+        return try compile(source: Source(path: path, text: text), params: params, lookups: lookups, fold: fold) { file in
             let full = file.hasPrefix("/") ? file : (directory.isEmpty ? file : directory + "/" + file)
             return try String(contentsOfFile: full, encoding: .utf8)
         }
     }
 
     /// Checks and compiles pack text. `readFile` resolves a `list … from "PATH"` to its text.
-    public static func compile(source: Source, params: [String: String] = [:], fold: Bool = true,
-                               readFile: (String) throws -> String) throws(PackError) -> CompiledPack {
+    public static func compile(source: Source, params: [String: String] = [:], lookups: LookupProvider = .tables([:]),
+                               fold: Bool = true, readFile: (String) throws -> String) throws(PackError) -> CompiledPack {
         // Parsing, checking, folding and compiling recurse over the syntax tree: give them a
         // large stack whatever thread the caller is on (see `LargeStack`).
         let result: Result<CompiledPack, PackError> = LargeStack.run {
             do throws(PackError) {
-                return .success(try compileHere(source: source, params: params, fold: fold, readFile: readFile))
+                return .success(try compileHere(source: source, params: params, lookups: lookups, fold: fold,
+                                                readFile: readFile))
             } catch {
                 return .failure(error)
             }
@@ -71,7 +74,7 @@ public struct CompiledPack: Sendable {
         return try result.get()
     }
 
-    static func compileHere(source: Source, params: [String: String], fold: Bool,
+    static func compileHere(source: Source, params: [String: String], lookups: LookupProvider, fold: Bool,
                             readFile: (String) throws -> String) throws(PackError) -> CompiledPack {
         let (syntax, parseDiagnostics) = Parser.parse(source)
         var bag = DiagnosticBag()
@@ -136,7 +139,16 @@ public struct CompiledPack: Sendable {
         }
         if bag.hasErrors { throw PackError(source: source, diagnostics: bag.sorted) }
 
-        let (program, compileDiagnostics) = Compiler.compile(checked, params: values, lists: lists, zone: zone, fold: fold)
+        var tables: [String: LookupTable] = [:]
+        for l in checked.lookups {
+            switch lookups {
+            case .tables(let given): tables[l.name] = given[l.name]
+            case .empty: tables[l.name] = LookupTable(name: l.name, fieldCount: l.fields.count, rows: [], keyField: l.key, loadedKeys: nil)
+            case .recording: tables[l.name] = LookupTable.recording(name: l.name, fieldCount: l.fields.count)
+            }
+        }
+        let (program, compileDiagnostics) = Compiler.compile(checked, params: values, lists: lists, lookups: tables,
+                                                             zone: zone, fold: fold)
         bag.append(contentsOf: compileDiagnostics)
         guard let program, !bag.hasErrors else { throw PackError(source: source, diagnostics: bag.sorted) }
         return CompiledPack(source: source, checked: checked, program: program, lists: lists, paramValues: values,
@@ -147,7 +159,7 @@ public struct CompiledPack: Sendable {
 
     /// A tree-walking evaluator over the same pack, for cross-checking the compiled one.
     public func makeReferenceEvaluator() -> ReferenceEvaluator {
-        ReferenceEvaluator(pack: checked, params: paramValues, lists: lists, zone: program.zone)
+        ReferenceEvaluator(pack: checked, params: paramValues, lists: lists, lookups: program.lookups, zone: program.zone)
     }
 
     /// The name of a decision's action.
@@ -165,6 +177,17 @@ public struct CompiledPack: Sendable {
     public func rejectCode(_ d: Decision) -> String? {
         d.reject.map { program.rejectCodes[$0] }
     }
+}
+
+/// Where a pack's `lookup` tables come from when it is compiled.
+public enum LookupProvider: Sendable {
+    /// Tables by lookup name; a lookup without one is compile error `E0604`.
+    case tables([String: LookupTable])
+    /// An empty table for every lookup: `warden check` verifies everything but the data.
+    case empty
+    /// A recording table for every lookup (``LookupTable/recording(name:fieldCount:)``): a
+    /// sweep's first pass, which learns the keys its input asks for.
+    case recording
 }
 
 /// A pack that could not be loaded, with every reason.

@@ -35,6 +35,11 @@ public struct EvalError: Error, Sendable, Hashable {
         case regexError = "R0106"
         /// A date outside years 1–9999.
         case dateOutOfRange = "R0107"
+        /// `translate(list, map)` met an element the map has no entry for.
+        case missingMapEntry = "R0108"
+        /// A lookup asked for a key its table was not loaded with (the sweep loads only the
+        /// keys its input asks for; see `LookupTable`).
+        case lookupKeyNotLoaded = "R0109"
         /// A value of an unexpected kind reached an operation (a compiler bug, never user error).
         case internalError = "R0199"
     }

@@ -2,7 +2,7 @@
 /// engine implements them.
 public enum Builtin: String, Sendable, Hashable, CaseIterable {
     case len, lower, upper, trim, nfkc, normalize, abs, min, max, int, decimal, hour, weekday, age, hours, minutes,
-         seconds, luhn, contains, hit, tagged
+         seconds, luhn, contains, hit, tagged, join, translate
     case removeWhitespace = "remove_whitespace"
     case foldWidth = "fold_width"
     case startsWith = "starts_with"
@@ -39,6 +39,8 @@ public enum Builtin: String, Sendable, Hashable, CaseIterable {
         case .parseTimestamp: return "parse_timestamp(string) -> timestamp?"
         case .validUSCC, .validResidentID, .luhn: return "\(rawValue)(string) -> bool"
         case .residentIDBirth: return "resident_id_birth(string) -> date?"
+        case .join: return "join(list<string>, string) -> string"
+        case .translate: return "translate(list<K>, map<K, V>) -> list<V>"
         case .hit: return "hit(RULE_ID) -> bool"
         case .tagged: return "tagged(string) -> bool"
         }

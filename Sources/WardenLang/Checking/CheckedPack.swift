@@ -29,6 +29,8 @@ public struct CheckedPack: Sendable {
         public let name: String
         public let path: String
         public let key: Int
+        /// The field ordering a key's rows (`latest by`): the greatest wins, a later row a tie.
+        public let latestBy: Int?
         public let fields: [Field]
         public let span: Span
     }

@@ -28,7 +28,7 @@ extension Checker {
         }
         let arity: ClosedRange<Int>
         switch fn {
-        case .startsWith, .endsWith, .contains, .min, .max, .daysBetween, .age: arity = 2...2
+        case .startsWith, .endsWith, .contains, .min, .max, .daysBetween, .age, .join, .translate: arity = 2...2
         case .hour: arity = 1...2
         default: arity = 1...1
         }
@@ -114,6 +114,15 @@ extension Checker {
         case .hours, .minutes, .seconds:
             guard types[0] == .duration else { return argError(0, "a duration") }
             return (.int, allConstant)
+        case .join:
+            guard types[0] == .list(.string) || types[0] == .emptyList else { return argError(0, "a list<string>") }
+            guard types[1] == .string else { return argError(1, "a string") }
+            return (.string, allConstant)
+        case .translate:
+            guard case .map(let k, let v) = types[1] else { return argError(1, "a map") }
+            if types[0] == .emptyList { return (.list(v), allConstant) }
+            guard case .list(let e) = types[0], unify(e, k) == k else { return argError(0, "a list<\(k)> (the map's keys)") }
+            return (.list(v), allConstant)
         case .tagged:
             guard types[0] == .string, constant[Int(args[0])] else { return argError(0, "a constant string") }
             return (.bool, false)

@@ -131,7 +131,7 @@ extension Checker {
             if case .list(let e)? = expected { element = e }
             var allConstant = true
             for item in items {
-                let t = check(item, expected: element)
+                let t = checkElement(item, expected: element)
                 allConstant = allConstant && constant[Int(item)]
                 if t.isError { continue }
                 if let e = element {
@@ -146,6 +146,12 @@ extension Checker {
                 }
             }
             return (element.map { .list($0) } ?? .emptyList, allConstant)
+        case .guarded(_, let condition):
+            // Checked by `checkElement` inside a list literal; anywhere else it is misplaced.
+            check(condition)
+            diagnostics.error(.guardOutsideList, "'VALUE when CONDITION' is only allowed as an element of a list literal",
+                              at: expr.span, help: "write the condition in the rule's 'when', or build a list: [VALUE when CONDITION]")
+            return (.error, false)
         case .map(let entries):
             var key: ValueType? = nil, value: ValueType? = nil
             if case .map(let k, let v)? = expected { key = k; value = v }
@@ -448,6 +454,18 @@ extension Checker {
             }
             return (t, both())
         }
+    }
+
+    /// Types one element of a list literal. A guarded element (`VALUE when CONDITION`) has
+    /// its value's type; the condition must be a bool and proves its facts in the value, so
+    /// `[r.name when r is not null]` reads `r.name` safely.
+    mutating func checkElement(_ item: ExprID, expected: ValueType?) -> ValueType {
+        guard case .guarded(let value, let condition) = syntax[item].kind else { return check(item, expected: expected) }
+        expectBool(check(condition), at: condition, what: "a list element's condition")
+        let t = check(value, assuming: facts(condition, whenTrue: true), expected: expected)
+        types[Int(item)] = t
+        constant[Int(item)] = constant[Int(value)] && constant[Int(condition)] && !t.isError
+        return t
     }
 
     func isListOrMap(_ t: ValueType) -> Bool {

@@ -154,6 +154,7 @@ extension PackSyntax {
         case .unary(_, let e), .isNull(let e, _): return [e]
         case .binary(_, let l, let r), .range(let l, let r): return [l, r]
         case .list(let items): return items
+        case .guarded(let v, let c): return [c, v]
         case .map(let entries): return entries.flatMap { [$0.key, $0.value] }
         default: return []
         }

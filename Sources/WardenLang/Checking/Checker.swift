@@ -120,8 +120,22 @@ public struct Checker {
                     diagnostics.error(.unknownName, "lookup \(l.name.name) has no field '\(l.key.name)' to key by",
                                       at: l.key.span)
                 }
-                lookups.append(CheckedPack.Lookup(name: l.name.name, path: l.path, key: key ?? 0, fields: fs,
-                                                  span: l.name.span))
+                var latest: Int? = nil
+                if let by = l.latestBy {
+                    latest = fs.firstIndex { $0.name == by.name }
+                    if let i = latest {
+                        let t = fs[i].type
+                        if t.isOptional || !t.isOrdered {
+                            diagnostics.error(.lookupLatestBy, "lookup \(l.name.name) cannot order rows by '\(by.name)', a '\(t)'",
+                                              at: by.span, help: "'latest by' needs a non-optional int, decimal, string, date or timestamp field")
+                        }
+                    } else {
+                        diagnostics.error(.unknownName, "lookup \(l.name.name) has no field '\(by.name)' to order rows by",
+                                          at: by.span, help: suggestion(by.name, among: fs.map(\.name)))
+                    }
+                }
+                lookups.append(CheckedPack.Lookup(name: l.name.name, path: l.path, key: key ?? 0, latestBy: latest,
+                                                  fields: fs, span: l.name.span))
             case .window: break  // needs the input's fields; pass 2
             case .let(let l):
                 declare(l.name, .let(letDecls.count))
@@ -347,7 +361,9 @@ public struct Checker {
                 constant.append(false)
                 id = ExprID(syntax.exprs.count - 1)
             }
-            values.append((c.name, id, check(id)))
+            // A declared column gives its type as context: `action: deregister` for an enum column.
+            let declared = outputs.first { $0.name == e.output.name }?.columns.first { $0.name == c.name.name }?.type
+            values.append((c.name, id, check(id, expected: declared)))
         }
         var seen: Set<String> = []
         for (name, _, _) in values where !seen.insert(name.name).inserted {

@@ -164,8 +164,10 @@ public struct Formatter {
             out += "list \(l.name.name) from \(Formatter.quote(l.path))"
             endLine(covering: span)
         case .lookup(let l):
-            out += "lookup \(l.name.name) from \(Formatter.quote(l.path)) key \(l.key.name) {"
-            endLine(covering: Span(Int(span.start), Int(l.key.span.end)))
+            out += "lookup \(l.name.name) from \(Formatter.quote(l.path)) key \(l.key.name)"
+            out += l.latestBy.map { " latest by \($0.name)" } ?? ""
+            out += " {"
+            endLine(covering: Span(Int(span.start), Int((l.latestBy ?? l.key).span.end)))
             fields(l.fields, end: span.end)
             out += "}"
             endLine(covering: Span(Int(span.end) - 1, Int(span.end)))
@@ -174,8 +176,12 @@ public struct Formatter {
             out += "window \(w.name.name) = \(w.aggregate.rawValue)(\(arg)) by \(w.by.name) over \(Formatter.duration(w.over))"
             endLine(covering: span)
         case .let(let l):
-            out += "let \(l.name.name) = " + wrapped(l.value, prefixWidth: 7 + l.name.name.count, indent: "    ")
-            endLine(covering: span)
+            switch syntax[l.value].kind {
+            case .list, .map: valueDeclaration("let \(l.name.name) = ", l.value, span)
+            default:
+                out += "let \(l.name.name) = " + wrapped(l.value, prefixWidth: 7 + l.name.name.count, indent: "    ")
+                endLine(covering: span)
+            }
         case .output(let o):
             out += "output \(o.name.name) {"
             endLine(covering: Span(Int(span.start), Int(o.name.span.end)))
@@ -222,7 +228,13 @@ public struct Formatter {
         var close = ""
         switch syntax[value].kind {
         case .list(let items):
-            elements = items.map { ($0, expr($0)) }
+            elements = items.map { item in
+                // A guarded element too long for one line puts its condition on the next.
+                if case .guarded(let v, let c) = syntax[item].kind, expr(item).count + 3 > Formatter.lineWidth {
+                    return (item, expr(v) + "\n    when " + expr(c))
+                }
+                return (item, expr(item))
+            }
             close = "]"
         case .map(let entries):
             elements = entries.map { ($0.key, expr($0.key) + ": " + expr($0.value)) }
@@ -412,6 +424,7 @@ public struct Formatter {
         case .range(let lo, let hi):
             return operand(Precedence.range, lo, right: false) + ".." + operand(Precedence.range, hi, right: true)
         case .list(let items): return "[" + items.map(expr).joined(separator: ", ") + "]"
+        case .guarded(let v, let c): return expr(v) + " when " + expr(c)
         case .map(let entries): return "{" + entries.map { expr($0.key) + ": " + expr($0.value) }.joined(separator: ", ") + "}"
         case .totalScore: return "score"
         case .requestedAction(let a): return "action(\(a))"

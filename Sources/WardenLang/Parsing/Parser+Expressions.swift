@@ -188,7 +188,15 @@ extension Parser {
             _ = advance()
             var items: [ExprID] = []
             while !at(.rBracket) && !atEOF {
-                items.append(try parseExpression())
+                let item = try parseExpression()
+                if eat(.when) {
+                    // `[ "CODE" when condition, … ]`: the element is present only when it holds.
+                    let condition = try parseExpression()
+                    items.append(pack.add(.guarded(value: item, condition: condition),
+                                          pack[item].span.to(Span(previousEnd, previousEnd))))
+                } else {
+                    items.append(item)
+                }
                 if !eat(.comma) { break }
             }
             try expectClosing(.rBracket, opening: t.span, "this list")

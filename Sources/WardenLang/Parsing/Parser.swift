@@ -269,7 +269,14 @@ public struct Parser {
         let (path, span) = try expectString("a file name")
         try expectContextual("key")
         let key = try expectIdent("the key field")
-        return LookupDecl(name: name, path: path, pathSpan: span, key: key, fields: try parseFields("lookup's fields"))
+        var latestBy: Ident? = nil
+        if case .identifier("latest") = current.kind {
+            _ = advance()
+            try expectContextual("by")
+            latestBy = try expectIdent("the field that orders a key's rows")
+        }
+        return LookupDecl(name: name, path: path, pathSpan: span, key: key, latestBy: latestBy,
+                          fields: try parseFields("lookup's fields"))
     }
 
     mutating func parseWindow() throws(Failure) -> WindowDecl {

@@ -24,6 +24,7 @@ extension PackSyntax {
         case .isNull(let e, let negated): return "(\(negated ? "is-not-null" : "is-null") \(dump(e)))"
         case .range(let lo, let hi): return "(.. \(dump(lo)) \(dump(hi)))"
         case .list(let items): return "(list" + items.map { " " + dump($0) }.joined() + ")"
+        case .guarded(let v, let c): return "(when \(dump(v)) \(dump(c)))"
         case .map(let entries): return "(map" + entries.map { " (\(dump($0.key)) \(dump($0.value)))" }.joined() + ")"
         case .totalScore: return "score"
         case .requestedAction(let a): return "(action \(a))"
@@ -55,7 +56,8 @@ extension PackSyntax {
         case .const(let c): return "(const \(c.name.name) \(c.type.map(dump) ?? "_") \(dump(c.value)))"
         case .list(let l): return "(list \(l.name.name) \(DiagnosticRenderer.quote(l.path)))"
         case .lookup(let l):
-            return "(lookup \(l.name.name) \(DiagnosticRenderer.quote(l.path)) \(l.key.name) \(dump(l.fields)))"
+            let latest = l.latestBy.map { " (latest \($0.name))" } ?? ""
+            return "(lookup \(l.name.name) \(DiagnosticRenderer.quote(l.path)) \(l.key.name)\(latest) \(dump(l.fields)))"
         case .window(let w):
             return "(window \(w.name.name) \(w.aggregate.rawValue) \(w.field?.name ?? "_") \(w.by.name) \(w.over))"
         case .let(let l): return "(let \(l.name.name) \(dump(l.value)))"

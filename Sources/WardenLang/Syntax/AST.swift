@@ -55,6 +55,9 @@ public indirect enum ExprKind: Sendable, Hashable {
     case isNull(ExprID, negated: Bool)
     case range(ExprID, ExprID)
     case list([ExprID])
+    /// `VALUE when CONDITION`: a list element present only when the condition holds (only
+    /// directly inside a list literal).
+    case guarded(value: ExprID, condition: ExprID)
     case map([MapEntry])
     /// `score` inside `decide`: the total score.
     case totalScore
@@ -131,6 +134,9 @@ public struct LookupDecl: Sendable, Hashable {
     public var path: String
     public var pathSpan: Span
     public var key: Ident
+    /// `latest by FIELD`: of several rows with one key, the one with the greatest FIELD wins
+    /// (a later row wins a tie); without it, the last row wins.
+    public var latestBy: Ident?
     public var fields: [FieldDecl]
 }
 

@@ -105,7 +105,7 @@ final class LedgerStage: @unchecked Sendable {
             let count = Int(o.hasSendFile ? emit.sendCount : emit.lineCount) - 1  // without the "\n"
             return NotificationLedger.Item(subject: emit.subject ?? "", channel: o.name,
                                            payload: String(decoding: result.arena[start..<(start + count)], as: UTF8.self),
-                                           reasons: emit.reason.map { [$0] } ?? [])
+                                           reasons: emit.reason.map { o.reasonsJoined ? $0.split(separator: "|").map(String.init) : [$0] } ?? [])
         }
         let fresh: [Bool]
         do {
@@ -136,7 +136,13 @@ extension SortedOutput {
                     send: slice(emit.sendStart, emit.sendCount))
         }
         counts.rows += 1
-        if let r = emit.reason { counts.byReason[r, default: 0] += 1 }
+        if let r = emit.reason {
+            if plan.reasonsJoined {
+                for code in r.split(separator: "|") { counts.byReason[String(code), default: 0] += 1 }
+            } else {
+                counts.byReason[r, default: 0] += 1
+            }
+        }
         if let d = emit.days, let c = plan.dayColumn { counts.countDays(d, column: plan.columns[c].name) }
         if !plan.enumColumns.isEmpty {
             if counts.enumTallies.isEmpty { counts.enumTallies = plan.enumColumns.map { [Int](repeating: 0, count: $0.members.count) } }

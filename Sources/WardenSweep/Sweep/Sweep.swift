@@ -16,6 +16,8 @@ public struct SweepOptions: Sendable {
     /// Notification campaign and ledger, required when the pack has a `notify by` output.
     public var campaign: String? = nil
     public var ledgerPath: String? = nil
+    /// The file of each of the pack's `lookup` tables, by lookup name (`--lookup NAME=FILE`).
+    public var lookups: [String: String] = [:]
     public var batchRows = 8_192
     public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Seconds between checkpoints (0: after every batch).
@@ -60,13 +62,8 @@ public enum Sweep {
         #if os(Linux)
         _ = glibcMallopt(-8, 2)  // M_ARENA_MAX
         #endif
-        let pack: CompiledPack
-        do throws(PackError) {
-            pack = try CompiledPack.load(path: options.packPath, params: options.params)
-        } catch {
-            throw SweepError.setup(error.rendered)
-        }
         let out = options.outDirectory
+        let (pack, lookupSummaries) = try loadPack(options)
         let work = out + "/" + workDirectoryName
         let checkpointPath = work + "/checkpoint.json"
         let fingerprint = try Sweep.fingerprint(pack: pack, options: options)
@@ -166,7 +163,9 @@ public enum Sweep {
         state.elapsedSeconds = elapsedBefore + Date().timeIntervalSince(started)
         var reach: [Reach] = []
         if let ledger = runner.ledger, let campaign = options.campaign { reach.append(try ledger.reach(campaign: campaign)) }
-        let report = SweepReport(pack: pack, plan: plan, options: options, state: state, files: files, reach: reach)
+        files += lookupSummaries.map { lookupRejectsName($0.name) }
+        let report = SweepReport(pack: pack, plan: plan, options: options, state: state, files: files, reach: reach,
+                                 lookups: lookupSummaries)
         try report.write(directory: out)
         FaultInjection.point("reported")
         state.phase = .done
@@ -175,6 +174,57 @@ public enum Sweep {
             SweepFiles.remove(work + "/" + file)
         }
         return SweepSummary(report: report, alreadyComplete: false)
+    }
+
+    /// Loads the pack; a pack with lookups first learns the keys its input asks for, then loads
+    /// those rows of each table (see ``LookupLoader``) and is compiled against them.
+    static func loadPack(_ options: SweepOptions) throws -> (CompiledPack, [LookupSummary]) {
+        func load(_ lookups: LookupProvider) throws -> CompiledPack {
+            do throws(PackError) {
+                return try CompiledPack.load(path: options.packPath, params: options.params, lookups: lookups)
+            } catch {
+                throw SweepError.setup(error.rendered)
+            }
+        }
+        let recording = try load(.recording)
+        let declared = recording.checked.lookups
+        for name in options.lookups.keys.sorted() where !declared.contains(where: { $0.name == name }) {
+            throw SweepError.setup("--lookup \(name): pack '\(recording.checked.packageName)' declares no lookup '\(name)'"
+                + (declared.isEmpty ? "" : " (its lookups: \(declared.map(\.name).joined(separator: ", ")))"))
+        }
+        if declared.isEmpty { return (try load(.tables([:])), []) }
+        for l in declared where options.lookups[l.name] == nil {
+            throw SweepError.setup("pack '\(recording.checked.packageName)' looks rows up in '\(l.name)': give its file with --lookup \(l.name)=FILE (declared as \"\(l.path)\")")
+        }
+        let reader = try openInput(options.inputPath)
+        guard !reader.header.isEmpty else { throw SweepError.setup("'\(options.inputPath)' is empty: no header row") }
+        let keys = try LookupLoader.collectKeys(plan: try SweepPlan(pack: recording, header: reader.header), reader: reader,
+                                                shard: options.shard, batchRows: options.batchRows)
+        try SweepFiles.makeDirectory(options.outDirectory)
+        var tables: [String: LookupTable] = [:]
+        var summaries: [LookupSummary] = []
+        for (i, l) in declared.enumerated() {
+            let (table, summary) = try LookupLoader.load(l, path: options.lookups[l.name]!, wanted: keys[i],
+                                                         zone: recording.program.zone,
+                                                         rejectsPath: options.outDirectory + "/" + lookupRejectsName(l.name))
+            tables[l.name] = table
+            summaries.append(summary)
+        }
+        return (try load(.tables(tables)), summaries)
+    }
+
+    static func lookupRejectsName(_ lookup: String) -> String { "lookup_\(lookup)_rejects.csv" }
+
+    /// A reader over the whole input, from its first row.
+    static func openInput(_ input: String) throws -> RowSource {
+        if let (path, table) = try SQLiteTableSource.parse(input) {
+            return try SQLiteTableSource(path: path, table: table, after: 0)
+        }
+        do {
+            return try CSVReader(path: input)
+        } catch {
+            throw SweepError.io("\(error)")
+        }
     }
 
     /// Rows in the file, estimated from the line length in its first MiB (10 % over).
@@ -203,6 +253,10 @@ public enum Sweep {
         mix("\(st.st_size) \(st.st_mtim.tv_sec) \(st.st_mtim.tv_nsec)")
         mix(options.shard.map { "\($0.index)/\($0.count)" } ?? "-")
         mix(options.campaign ?? "-")
+        for (name, file) in options.lookups.sorted(by: { $0.key < $1.key }) {
+            guard stat(file, &st) == 0 else { throw SweepError.io("cannot read lookup '\(name)' file '\(file)': \(SweepFiles.lastError)") }
+            mix("\(name)=\((file as NSString).standardizingPath) \(st.st_size) \(st.st_mtim.tv_sec) \(st.st_mtim.tv_nsec)")
+        }
         return String(h, radix: 16)
     }
 }

@@ -33,8 +33,10 @@ struct SweepPlan: Sendable {
         let sortBy: [Int]
         let personal: Set<Int>
         let notifyBy: Int?
-        /// Index of a column named `reason`, counted by value in the report.
+        /// Index of a column named `reason` (or else `reasons`), counted by value in the report.
         let reasonColumn: Int?
+        /// The reason column is `reasons`, several codes joined with `|`: each code is counted.
+        let reasonsJoined: Bool
         /// Int columns named `days_…` or `…_days`, given a distribution in the report.
         let dayColumn: Int?
         /// How each column is written, worked out once (the row loop does no type matching).
@@ -98,7 +100,8 @@ struct SweepPlan: Sendable {
         keyColumn = keyField.map { columns[$0] }
         outputs = checked.outputs.map { o in
             OutputPlan(name: o.name, columns: o.columns, sortBy: o.sortBy, personal: o.personalColumns, notifyBy: o.notifyBy,
-                       reasonColumn: o.columns.firstIndex { $0.name == "reason" },
+                       reasonColumn: o.columns.firstIndex { $0.name == "reason" || $0.name == "reasons" },
+                       reasonsJoined: !o.columns.contains { $0.name == "reason" } && o.columns.contains { $0.name == "reasons" },
                        dayColumn: o.columns.firstIndex { ($0.name.hasPrefix("days_") || $0.name.hasSuffix("_days")) && $0.type.unwrapped == .int },
                        formats: o.columns.enumerated().map { OutputText.Format(type: $1.type, personal: o.personalColumns.contains($0)) },
                        enumColumns: Array(o.columns.enumerated().compactMap { i, c in

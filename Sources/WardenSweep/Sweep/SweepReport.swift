@@ -24,8 +24,12 @@ public struct SweepReport: Codable, Sendable {
     public var reconciled: Bool
     /// Each output's rows by the members of its enum columns: output → column → member → rows.
     public var outputsByColumn: [String: [String: [String: Int]]]
+    /// What loading each lookup table did (empty for a pack without lookups).
+    public var lookups: [LookupSummary]
 
-    init(pack: CompiledPack, plan: SweepPlan, options: SweepOptions, state: Checkpoint, files: [String], reach: [Reach]) {
+    init(pack: CompiledPack, plan: SweepPlan, options: SweepOptions, state: Checkpoint, files: [String], reach: [Reach],
+         lookups: [LookupSummary] = []) {
+        self.lookups = lookups
         let checked = pack.checked
         self.pack = checked.packageName
         packVersion = checked.version
@@ -96,6 +100,14 @@ public struct SweepReport: Codable, Sendable {
         if !counts.evaluationErrors.isEmpty {
             md += "\n## Evaluation errors (the rule did not hit)\n\n| Rule | Records |\n|---|---:|\n"
             for (r, n) in counts.evaluationErrors.sorted(by: { $0.key < $1.key }) { md += "| `\(r)` | \(n) |\n" }
+        }
+        for l in lookups {
+            md += "\n## Lookup \(l.name): `\(l.file)`\n\n| | |\n|---|---:|\n"
+            md += "| Rows read | \(l.rowsRead) |\n| Keys asked for | \(l.keysWanted) |\n| Keys found | \(l.keysFound) |\n"
+            md += "| Rows with a key asked for | \(l.rowsMatched) |\n| Of which superseded by a later record | \(l.rowsSuperseded) |\n"
+            md += "| Rows set aside (`\(Sweep.lookupRejectsName(l.name))`) | \(l.setAside) |\n"
+            md += "| Load time | \(String(format: "%.2f", l.seconds)) s |\n"
+            for (r, n) in l.setAsideByReason.sorted(by: { $0.key < $1.key }) { md += "| Set aside: `\(r)` | \(n) |\n" }
         }
         md += "\n## Outputs\n\n"
         for (name, o) in counts.outputs.sorted(by: { $0.key < $1.key }) {
