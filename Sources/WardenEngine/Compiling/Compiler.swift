@@ -65,7 +65,7 @@ struct Compiler {
                 program.lookups.append(table)
             } else {
                 diagnostics.error(.missingRuntime, "lookup '\(l.name)' needs its table, which this command does not load",
-                                  at: l.span, help: "give the table with --lookup \(l.name)=FILE (warden sweep, eval and test)")
+                                  at: l.span, help: "give the table with --lookup \(l.name)=FILE (warden sweep)")
             }
         }
         // Every const is computed once here, used or not, so a failing one is reported at its

@@ -147,10 +147,10 @@ extension Checker {
             }
             return (element.map { .list($0) } ?? .emptyList, allConstant)
         case .guarded(_, let condition):
-            // Checked by `checkElement` inside a list literal; anywhere else it is misplaced.
+            // The parser makes these only as list elements, which `checkElement` checks.
             check(condition)
-            diagnostics.error(.guardOutsideList, "'VALUE when CONDITION' is only allowed as an element of a list literal",
-                              at: expr.span, help: "write the condition in the rule's 'when', or build a list: [VALUE when CONDITION]")
+            diagnostics.error(.literalElementTypes, "'VALUE when CONDITION' is only allowed as an element of a list literal",
+                              at: expr.span)
             return (.error, false)
         case .map(let entries):
             var key: ValueType? = nil, value: ValueType? = nil

@@ -141,10 +141,8 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
     case rejectReadsUncheckedField = "E0421"
     /// `notify by` a column that is not a non-optional `string`.
     case notifyColumnType = "E0422"
-    /// `VALUE when CONDITION` outside a list literal.
-    case guardOutsideList = "E0423"
     /// `latest by` a field that is optional or has no order.
-    case lookupLatestBy = "E0424"
+    case lookupLatestBy = "E0423"
 
     // Pack structure and resources
     /// An invalid regular expression.
