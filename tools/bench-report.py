@@ -4,11 +4,14 @@
 Checks before reporting: `warden eval` wrote one line per input line, and its action counts
 equal the in-process engine's over the same file. The dormancy sweep figures come from
 bench-out/sweep.json (tools/bench section 4; its outputs were checked against DuckDB's there)
-and are printed as a second table with the targets; `--only sweep` prints that table alone,
-`--only eval` the first alone.
+and are printed as a second table with the targets; the registration check's come from
+bench-out/registration.json (section 5; its verdicts were checked against
+tools/registration-reference.py there) and make a third. `--only sweep` / `--only registration`
+print that table alone, `--only eval` the first alone.
 """
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -89,23 +92,54 @@ def print_sweep(sweep: dict, machine: str) -> list[str]:
     return lines
 
 
+def registration_rows(registration: dict) -> list[tuple]:
+    """Rows for the main table: one per registry size."""
+    return [(f"registration check, {s['merchants']:,} merchants vs {s['registry_rows']:,} registry rows (rows/s)",
+             s["merchants"] / s["median_s"], f"{s['median_s']:.2f} s: {s['target_ratio']:.2f}x the {s['target_s']:.0f} s target")
+            for s in registration["sizes"]]
+
+
+def print_registration(registration: dict, machine: str) -> None:
+    dirty = registration.get("uncommitted_source_files")
+    build = f"warden at {registration.get('commit', '?')}" + (f" + {dirty} uncommitted source files" if dirty else "")
+    first = registration["sizes"][0]
+    print(f"\nRegistration check — rules/registration.rules, warden-datagen merchants.csv and registry.csv; {build};"
+          f" {machine}; medians of {first['runs']}, peak RSS the max of the runs")
+    print("| registry rows | merchants | wall s | registry load s | peak RSS MB | target | ratio to target |"
+          " Python reference s (÷ warden) | deregister / notify / ok |")
+    print("|---:|---:|---:|---:|---:|---|---:|---:|---|")
+    for s in registration["sizes"]:
+        a = s["actions"]
+        print(f"| {s['registry_rows']:,} | {s['merchants']:,} | {s['median_s']:.2f} | {s['registry_load_s']:.2f} |"
+              f" {s['peak_rss_mb']:.0f} | ≤ {s['target_s']:.0f} s, ≤ {s['target_rss_mb']} MB |"
+              f" {s['target_ratio']:.2f} / {s['rss_ratio']:.2f} | {s['reference_s']:.2f} ({s['speedup_vs_reference']:.1f}x) |"
+              f" {a.get('deregister', 0):,} / {a.get('notify', 0):,} / {a.get('ok', 0):,} |")
+    print("\nwarden: the whole `warden sweep` process (registry streamed once, only the merchants' USCCs kept),"
+          " writing verdicts, deregistration and notification lists, rejects, report and a fresh notification"
+          " ledger; verdicts identical to tools/registration-reference.py's (checked).")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--transactions", type=int, required=True)
-    ap.add_argument("--only", choices=("sweep", "eval"), help="report only these sections (BENCH_ONLY)")
+    ap.add_argument("--only", choices=("sweep", "eval", "registration"), help="report only these sections (BENCH_ONLY)")
     args = ap.parse_args()
     out = args.out
     sweep_path = out / "sweep.json"
-    sweep = json.loads(sweep_path.read_text()) if args.only != "eval" else None
+    sweep = json.loads(sweep_path.read_text()) if args.only in (None, "sweep") else None
+    registration_path = out / "registration.json"
+    registration = json.loads(registration_path.read_text()) if args.only in (None, "registration") else None
     if args.only == "sweep":
         first = sweep["sizes"][0]
         machine = f"{platform.machine()}, {first.get('cpus', '?')} cores, Python {first.get('python', '?')}"
         print_sweep(sweep, machine)
-        for name in ("registration check, 60K merchants vs 2M registry rows",
-                     "registration check, 60K merchants vs 20M registry rows"):
-            print(f"{name}: not built yet")
         print(f"\nsweep figures in {sweep_path}")
+        return 0
+    if args.only == "registration":
+        machine = f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores, Python {platform.python_version()}"
+        print_registration(registration, machine)
+        print(f"\nregistration figures in {registration_path}")
         return 0
     inproc = json.loads((out / "inprocess.json").read_text())
     peer_runs = [json.loads((out / name).read_text()) for name in ("peers-duckdb.json", "peers-python.json")]
@@ -145,9 +179,8 @@ def main() -> int:
                          f"warden eval is {warden['records_per_s'] / r['records_per_s']:.1f}x this"))
     if sweep is not None:
         rows.extend(sweep_table(sweep)[2])
-    for name in ("registration check, 60K merchants vs 2M registry rows",
-                 "registration check, 60K merchants vs 20M registry rows"):
-        rows.append((name, None, "not built yet"))
+    if registration is not None:
+        rows.extend(registration_rows(registration))
 
     machine = f"{platform.machine()}, {peer_runs[0].get('cpus', '?')} cores, Python {peer_runs[0].get('python', '?')}"
     print(f"\nWarden benchmarks — rules/payments.rules (28 rules); {machine}; medians")
@@ -156,11 +189,13 @@ def main() -> int:
     for name, rate, ratio in rows:
         print(f"| {name} | {'—' if rate is None else f'{rate:,.0f}'} | {ratio} |")
     targets = print_sweep(sweep, machine) if sweep is not None else None
+    if registration is not None:
+        print_registration(registration, machine)
     result = {
         "machine": machine, "in_process": inproc, "warden_eval": {"lines": len(lines), "runs_s": times,
                                                                   "lines_per_s": round(eval_rate)},
         "peers": peer_runs, "table": [{"path": n, "per_s": r, "ratio": x} for n, r, x in rows],
-        "sweep": sweep, "sweep_targets": targets,
+        "sweep": sweep, "sweep_targets": targets, "registration": registration,
     }
     (out / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwrote {out / 'results.json'}")
