@@ -38,7 +38,7 @@ import Testing
     @Test(arguments: [
         ("expect score lots", 2, "expected: expect score N"),
         ("input {\"a\": 1}", 2, "'input' before any 'test'"),
-        ("frobnicate", 2, "expected base, test, input, param or expect, found 'frobnicate'"),
+        ("frobnicate", 2, "expected base, row, test, input, param or expect, found 'frobnicate'"),
         ("expect reject", 2, "expected: expect reject CODE"),
     ])
     func reportsSyntaxErrorsWithLines(_ line: String, _ lineNumber: Int, _ message: String) {
@@ -104,5 +104,51 @@ import Testing
             ["expected the record to be rejected with NEGATIVE, but EMPTY_ID rejected it"],
             ["expect reject BAD_AMOUNT: the pack has no 'reject BAD_AMOUNT when …'"],
         ])
+    }
+
+    /// `row LOOKUP {…}` lines make the lookup's table; `latest by` picks a key's record as the
+    /// sweep does; a row that does not fit the declaration fails every test with its line.
+    @Test func lookupRowsMakeTheTable() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("warden-rt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pack = dir.appendingPathComponent("p.rules").path
+        try """
+            package p
+            input m { id: string @key
+                      code: string }
+            lookup reg from "reg.csv" key code latest by at { code: string
+                                                               status: string
+                                                               at: date }
+            let r = reg[code]
+            rule MISSING "not registered" when r is null score 1
+            rule CLOSED "closed" when r is not null and r.status == "closed" score 10
+            """.write(toFile: pack, atomically: true, encoding: .utf8)
+        let good = try RuleTestFile.parse(path: "p.tests", text: """
+            row reg {"code": "A", "status": "closed", "at": "2022-01-02"}
+            row reg {"code": "A", "status": "open", "at": "2022-01-01"}
+            row reg {"code": "B", "status": "open", "at": "2022-01-01"}
+            row reg {"code": "B", "status": "closed", "at": "2022-01-01"}
+            base {"id": "M1", "code": "A"}
+            test "the latest row counts, wherever it is"
+              expect hits CLOSED
+            test "a tie: the later row"
+              input {"code": "B"}
+              expect hits CLOSED
+            test "no row"
+              input {"code": "C"}
+              expect hits MISSING
+            """)
+        let report = RuleTestRunner.run(good, packPath: pack)
+        #expect(report.passed == 3, "\(report.failures.map(\.problems))")
+        let bad = try RuleTestFile.parse(path: "p.tests", text: """
+            row reg {"code": "A", "status": "closed", "at": "yesterday"}
+            test "t"
+              input {"id": "M1", "code": "A"}
+              expect hits CLOSED
+            """)
+        let failed = RuleTestRunner.run(bad, packPath: pack)
+        #expect(failed.passed == 0)
+        #expect(failed.failures.first?.problems == ["p.tests:1: row reg: 'at' must be a date YYYY-MM-DD"])
     }
 }

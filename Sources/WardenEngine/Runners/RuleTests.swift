@@ -34,6 +34,9 @@ public struct RuleTestFile: Sendable {
     public let path: String
     public var base: JSONValue = .object([])
     public var cases: [Case] = []
+    /// `row LOOKUP {…}`: the rows of the pack's lookup tables, shared by every test of the file
+    /// (a lookup with no rows is an empty table: every key misses).
+    public var lookupRows: [(lookup: String, line: Int, row: JSONValue)] = []
 
     /// Parses a tests file.
     public static func parse(path: String, text: String) throws(SyntaxError) -> RuleTestFile {
@@ -67,6 +70,11 @@ public struct RuleTestFile: Sendable {
             switch word {
             case "base":
                 file.base = try readJSON(rest)
+            case "row":
+                let (lookup, json) = split(rest)
+                guard !lookup.isEmpty, json.hasPrefix("{") else { throw fail("expected row LOOKUP {JSON object}") }
+                let line = i + 1
+                file.lookupRows.append((lookup, line, try readJSON(json)))
             case "test":
                 guard rest.hasPrefix("\""), rest.hasSuffix("\""), rest.count >= 2 else {
                     throw fail("expected test \"NAME\"")
@@ -86,7 +94,7 @@ public struct RuleTestFile: Sendable {
                     file.cases[n].expectations.append(try parseExpectation(rest, fail, readJSON))
                 }
             default:
-                throw fail("expected base, test, input, param or expect, found '\(word)'")
+                throw fail("expected base, row, test, input, param or expect, found '\(word)'")
             }
         }
         return file
@@ -186,6 +194,15 @@ public enum RuleTestRunner {
     public static func run(_ file: RuleTestFile, packPath: String) -> Report {
         var report = Report()
         var packs: [[String: String]: Swift.Result<CompiledPack, PackError>] = [:]
+        let tables: [String: LookupTable]
+        do {
+            tables = try lookupTables(file, packPath: packPath)
+        } catch {
+            for c in file.cases {
+                report.failures.append(Failure(location: "\(file.path):\(c.line)", test: c.name, problems: [error.message]))
+            }
+            return report
+        }
         for c in file.cases {
             let location = "\(file.path):\(c.line)"
             let loaded: Swift.Result<CompiledPack, PackError>
@@ -193,7 +210,7 @@ public enum RuleTestRunner {
                 loaded = cached
             } else {
                 do throws(PackError) {
-                    loaded = .success(try CompiledPack.load(path: packPath, params: c.params))
+                    loaded = .success(try CompiledPack.load(path: packPath, params: c.params, lookups: .tables(tables)))
                 } catch {
                     loaded = .failure(error)
                 }
@@ -215,6 +232,50 @@ public enum RuleTestRunner {
             }
         }
         return report
+    }
+
+    struct RowError: Error {
+        let message: String
+    }
+
+    /// The file's `row` lines as one table per lookup the pack declares (empty where none).
+    /// A pack that does not load leaves this to the per-case load, which reports it.
+    static func lookupTables(_ file: RuleTestFile, packPath: String) throws(RowError) -> [String: LookupTable] {
+        guard let pack = try? CompiledPack.load(path: packPath, lookups: .empty) else { return [:] }
+        let lookups = pack.checked.lookups
+        var rows: [String: [[Value]]] = [:]
+        for (name, line, json) in file.lookupRows {
+            guard let lookup = lookups.first(where: { $0.name == name }) else {
+                throw RowError(message: "\(file.path):\(line): the pack declares no lookup '\(name)'")
+            }
+            guard case .object(let members) = json else { throw RowError(message: "\(file.path):\(line): a row is a JSON object") }
+            var values: [Value] = []
+            for f in lookup.fields {
+                do throws(RecordError) {
+                    values.append(try pack.decodeValue(members.first { $0.key == f.name }?.value ?? .null, as: f.type, field: f.name))
+                } catch {
+                    throw RowError(message: "\(file.path):\(line): row \(name): '\(f.name)' \(error.reason)")
+                }
+            }
+            for (k, _) in members where !lookup.fields.contains(where: { $0.name == k }) {
+                throw RowError(message: "\(file.path):\(line): lookup '\(name)' has no field '\(k)'")
+            }
+            rows[name, default: []].append(values)
+        }
+        var tables: [String: LookupTable] = [:]
+        for l in lookups {
+            var list = rows[l.name] ?? []
+            // As a sweep loads them: `latest by` keeps the greatest value, a later row a tie.
+            if let by = l.latestBy {
+                func order(_ a: Value, _ b: Value) -> Int { (try? Ops.compare(a, b)) ?? 0 }
+                list = list.enumerated().sorted { a, b in
+                    let c = order(a.element[by], b.element[by])
+                    return c < 0 || (c == 0 && a.offset < b.offset)
+                }.map(\.element)
+            }
+            tables[l.name] = LookupTable(name: l.name, fieldCount: l.fields.count, rows: list, keyField: l.key, loadedKeys: nil)
+        }
+        return tables
     }
 
     static func merge(_ base: JSONValue, _ input: JSONValue) -> JSONValue {
