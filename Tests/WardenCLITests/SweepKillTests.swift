@@ -95,3 +95,60 @@ import Testing
         #expect(try Self.contents(out) == Self.reference)
     }
 }
+
+/// The registration check killed and resumed: the registry is loaded again on resume (the same
+/// rows: loading is deterministic) and every output, the registry's set-aside rows included,
+/// is byte-identical to an uninterrupted run's.
+@Suite(.serialized) struct RegistrationKillTests {
+    static let outputs = ["registration_verdicts.csv", "deregistration_list.csv", "merchant_notifications.csv",
+                          "merchant_notifications.send.csv", "registration_rejects.csv", "lookup_registry_rejects.csv"]
+
+    static let data: URL = try! DatagenTests.generate(["--only", "merchants", "--only", "registry",
+                                                      "--merchants", "20000", "--registry", "200000"])
+
+    static func sweep(_ out: URL, resume: Bool = false, fault: String? = nil) throws -> SweepKillTests.Exit {
+        let p = Process()
+        p.executableURL = CLITests.executable
+        p.arguments = ["sweep", "--rules", CLITests.root.appendingPathComponent("rules/registration.rules").path,
+                       "--input", data.appendingPathComponent("merchants.csv").path,
+                       "--lookup", "registry=" + data.appendingPathComponent("registry.csv").path,
+                       "--out", out.path, "--campaign", "kill-test", "--ledger", out.path + ".ledger.sqlite",
+                       "--batch-rows", "500", "--checkpoint-interval", "0"] + (resume ? ["--resume"] : [])
+        var env = ProcessInfo.processInfo.environment
+        env["WARDEN_SWEEP_FAULT"] = fault
+        p.environment = env
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return SweepKillTests.Exit(status: p.terminationStatus, killed: p.terminationReason == .uncaughtSignal,
+                                   stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func contents(_ dir: URL) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for name in outputs { out[name] = try Data(contentsOf: dir.appendingPathComponent(name)) }
+        return out
+    }
+
+    static let reference: [String: Data] = {
+        let out = try! CLITests.temporaryDirectory().appendingPathComponent("reference")
+        let r = try! sweep(out)
+        precondition(r.status == 0, r.stderr)
+        return try! contents(out)
+    }()
+
+    @Test(arguments: ["started:1", "checkpoint:5", "spilled:2", "merged:2"])
+    func killedAtAPointThenResumed(fault: String) throws {
+        let out = try CLITests.temporaryDirectory().appendingPathComponent("out")
+        let first = try Self.sweep(out, fault: fault)
+        #expect(first.killed, "the fault \(fault) should have killed the sweep: \(first.stderr)")
+        let resumed = try Self.sweep(out, resume: true)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try Self.contents(out) == Self.reference)
+        let reference = Self.reference["registration_verdicts.csv"].map { String(decoding: $0, as: UTF8.self) } ?? ""
+        #expect(reference.split(separator: "\n").count > 19_000)
+    }
+}

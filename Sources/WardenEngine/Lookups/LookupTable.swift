@@ -16,7 +16,7 @@ import WardenLang
 /// let table = LookupTable(name: "registry", fieldCount: 2,
 ///                         rows: [["91350100M000100Y43", "存续"]].map { $0.map(Value.string) },
 ///                         keyField: 0, loadedKeys: nil)
-/// let pack = try CompiledPack.load(path: "rules/registration.rules", lookups: ["registry": table])
+/// let pack = try CompiledPack.load(path: "rules/registration.rules", lookups: .tables(["registry": table]))
 /// ```
 public final class LookupTable: Sendable {
     public let name: String
