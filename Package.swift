@@ -16,7 +16,7 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "WardenLang"),
-        .target(name: "WardenEngine", dependencies: ["WardenLang", "CPCRE2"]),
+        .target(name: "WardenEngine", dependencies: ["WardenLang", "CPCRE2", "CSQLite"]),
         .target(name: "WardenSweep", dependencies: ["WardenEngine", "CSQLite"]),
         .executableTarget(
             name: "warden",

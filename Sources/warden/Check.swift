@@ -26,8 +26,9 @@ struct Check: ParsableCommand {
         var all: [(Diagnostic, Source)] = []
         for file in files {
             do throws(PackError) {
-                // Lookup tables are data given at run time: check the pack against empty ones.
-                let pack = try CompiledPack.load(path: file, params: overrides, lookups: .empty)
+                // Lookup tables and window state are data given at run time: check the pack
+                // against empty tables and window values the caller would supply.
+                let pack = try CompiledPack.load(path: file, params: overrides, lookups: .empty, windows: true)
                 all.append(contentsOf: pack.warnings.map { ($0, pack.source) })
                 if format == .text {
                     FileHandle.standardError.write(Data(DiagnosticRenderer.text(pack.warnings, in: pack.source).utf8))

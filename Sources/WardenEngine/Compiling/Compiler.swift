@@ -25,9 +25,14 @@ struct Compiler {
 
     /// Tables for the pack's lookups by name; a lookup without one is a compile error.
     let tables: [String: LookupTable]
+    /// Whether the caller supplies window values with each record (the real-time engine, rule
+    /// tests, `warden eval`); otherwise a window is a compile error.
+    let windows: Bool
 
-    init(pack: CheckedPack, params: [Value], lists: [[String]], lookups: [String: LookupTable], zone: Zone, fold: Bool) {
+    init(pack: CheckedPack, params: [Value], lists: [[String]], lookups: [String: LookupTable], windows: Bool,
+         zone: Zone, fold: Bool) {
         self.pack = pack
+        self.windows = windows
         self.zone = zone
         self.fold = fold
         self.tables = lookups
@@ -39,8 +44,8 @@ struct Compiler {
     }
 
     static func compile(_ pack: CheckedPack, params: [Value], lists: [[String]], lookups: [String: LookupTable] = [:],
-                        zone: Zone, fold: Bool = true) -> (Program?, [Diagnostic]) {
-        var c = Compiler(pack: pack, params: params, lists: lists, lookups: lookups, zone: zone, fold: fold)
+                        windows: Bool = false, zone: Zone, fold: Bool = true) -> (Program?, [Diagnostic]) {
+        var c = Compiler(pack: pack, params: params, lists: lists, lookups: lookups, windows: windows, zone: zone, fold: fold)
         c.run(params: params)
         return (c.diagnostics.hasErrors ? nil : c.program, c.diagnostics.sorted)
     }
@@ -55,10 +60,14 @@ struct Compiler {
         program.actions = pack.actions
         program.onError = pack.onError
         program.params = pack.params.indices.map { (pack.params[$0].name, pack.params[$0].type, params[$0]) }
-        for w in pack.windows {
-            diagnostics.error(.missingRuntime,
-                              "window '\(w.name)' needs the real-time state store, which this command does not provide",
-                              at: w.span, help: "windows run in the real-time engine; 'warden check' accepts them")
+        if windows {
+            program.windows = pack.windows
+        } else {
+            for w in pack.windows {
+                diagnostics.error(.missingRuntime,
+                                  "window '\(w.name)' needs the real-time state store, which this command does not provide",
+                                  at: w.span, help: "windows run in the real-time engine (Engine, warden serve, warden eval)")
+            }
         }
         for l in pack.lookups {
             if let table = tables[l.name], table.fieldCount == l.fields.count {
@@ -425,6 +434,7 @@ struct Compiler {
             switch pack.resolutions[id] {
             case .field(let i)?: return fieldSlot(i)
             case .let(let i)?: return try letSlot(i)
+            case .window(let i)?: return op(.window, Int32(i))
             case .lookupField(let l, let f)?:
                 guard case .member(let base, _) = pack.syntax[id].kind else { throw Failed() }
                 return op(.lookupField, try emit(base), Int32(l << 16 | f))

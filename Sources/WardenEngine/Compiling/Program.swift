@@ -92,6 +92,8 @@ public enum Opcode: UInt8, Sendable, Hashable {
     case lookupGet
     /// s[a] = field (c & 0xFFFF) of lookups[c >> 16]'s row s[b], or null for a null row
     case lookupField
+    /// s[a] = the value of window b for this event (given with the record)
+    case window
     /// s[a] = the decision's total score (decide only)
     case totalScore
     /// s[a] = some non-shadow hit requested action b (decide only)
@@ -178,6 +180,9 @@ public struct Program: Sendable {
     public internal(set) var zones: [Zone] = []
     /// The tables of the pack's lookups, in declaration order.
     public internal(set) var lookups: [LookupTable] = []
+    /// The pack's velocity windows, in declaration order; their values come with each record
+    /// (see ``WindowStore``).
+    public internal(set) var windows: [CheckedPack.Window] = []
     public internal(set) var strings: [String] = []
     public internal(set) var lets: [Let] = []
     public internal(set) var rules: [Rule] = []

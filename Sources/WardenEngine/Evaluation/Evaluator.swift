@@ -20,6 +20,9 @@ public final class Evaluator {
     let zones: [Zone]
     let zone: Zone
     let lookups: [LookupTable]
+    /// This event's window values (``evaluate(_:windows:explain:)``), one per `Program.windows`.
+    let windowValues: UnsafeMutablePointer<Value>
+    let windowCount: Int
     /// The frame: constants, then the record's fields, then the temporary registers (see
     /// `Instruction`). `base` points at register 0; fields and constants sit below it, so an
     /// instruction's slot indexes `base` directly. A raw buffer rather than an array: the
@@ -72,6 +75,9 @@ public final class Evaluator {
         self.zones = program.zones
         self.zone = program.zone
         self.lookups = program.lookups
+        windowCount = program.windows.count
+        windowValues = .allocate(capacity: max(1, windowCount))
+        windowValues.initialize(repeating: .int(0), count: max(1, windowCount))
         fieldCount = program.fields.count
         frameCount = program.constants.count + fieldCount + max(1, program.registerCount)
         frame = .allocate(capacity: frameCount)
@@ -105,6 +111,8 @@ public final class Evaluator {
         hitFlags.deallocate()
         requestedActions.deallocate()
         totalScore.deallocate()
+        windowValues.deinitialize(count: max(1, windowCount))
+        windowValues.deallocate()
     }
 
     /// Evaluates every rule against `record` and applies the decide policy.
@@ -116,7 +124,11 @@ public final class Evaluator {
     /// that holds (or fails to evaluate: fail closed) sets `Decision.reject`, and the decision
     /// has no hits, no emits and action −1; no rule runs.
     /// - Complexity: O(instructions reached); `and`/`or` short-circuit, lets run at most once.
-    public func evaluate(_ record: Record, explain: Bool = false) -> Decision {
+    ///
+    /// `windows` holds the pack's window values for this event, in `Program.windows` order
+    /// (``WindowStore/observe(_:)`` computes them); a pack without windows takes none.
+    public func evaluate(_ record: Record, windows: [Value] = [], explain: Bool = false) -> Decision {
+        for i in 0..<min(windows.count, windowCount) { windowValues[i] = windows[i] }
         start(record)
         if !rejectConditions.isEmpty, let (k, error) = rejection() {
             var rejected = Decision()
@@ -356,6 +368,7 @@ public final class Evaluator {
                 registers[a] = .list(items)
             case .lookupGet: registers[a] = try lookups[Int(i.c)].find(registers[Int(i.b)])
             case .lookupField: registers[a] = lookups[Int(i.c >> 16)].field(registers[Int(i.b)], Int(i.c & 0xFFFF))
+            case .window: registers[a] = windowValues[Int(i.b)]
             case .totalScore: (registers + a).initialize(to: .int(totalScore.pointee))
             case .requestedAction: (registers + a).initialize(to: .bool(requestedActions[Int(i.b)]))
             case .hitRule: (registers + a).initialize(to: .bool(hitFlags[Int(i.b)]))

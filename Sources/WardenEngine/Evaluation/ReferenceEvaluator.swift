@@ -14,6 +14,8 @@ public final class ReferenceEvaluator {
     let lookups: [LookupTable?]
     let zone: Zone
     var record: [String: Value] = [:]
+    /// The current event's window values, in declaration order.
+    var windowValues: [Value] = []
     var lets: [Int: Value] = [:]
     var constCache: [Int: Value] = [:]
     var matchers: [String: PatternMatcher] = [:]
@@ -33,8 +35,9 @@ public final class ReferenceEvaluator {
     }
 
     /// Evaluates a whole record: every rule, then decide. Mirrors `Evaluator.evaluate`.
-    public func evaluate(_ record: [String: Value]) -> Decision {
+    public func evaluate(_ record: [String: Value], windows: [Value] = []) -> Decision {
         self.record = record
+        windowValues = windows
         lets = [:]
         hitRules = []
         requested = []
@@ -233,6 +236,7 @@ public final class ReferenceEvaluator {
         case .list(let i)?: return .list(lists[i].map { .string($0) })
         case .let(let i)?: return try letValue(i)
         case .enumMember(let o)?: return .int(Int64(o))
+        case .window(let i)?: return i < windowValues.count ? windowValues[i] : .int(0)
         case .lookupField(let l, let f)?:
             guard case .member(let base, _) = pack.syntax[id].kind, l < lookups.count, let table = lookups[l] else {
                 throw Ops.internalError("a lookup field")

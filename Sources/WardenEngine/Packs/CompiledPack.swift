@@ -41,9 +41,11 @@ public struct CompiledPack: Sendable {
     /// Loads, checks and compiles a pack. `params` overrides param defaults by name (text
     /// parsed as each param's type). Throws `PackError` with every diagnostic when anything
     /// is wrong: a pack is loaded whole or not at all.
-    /// `lookups` gives each `lookup` its table by name (see ``LookupTable``).
+    /// `lookups` gives each `lookup` its table by name (see ``LookupTable``). `windows`: the
+    /// caller supplies window values with each record (``WindowStore``); otherwise a pack with
+    /// windows does not compile (`E0604`).
     public static func load(path: String, params: [String: String] = [:], lookups: LookupProvider = .tables([:]),
-                            fold: Bool = true) throws(PackError) -> CompiledPack {
+                            windows: Bool = false, fold: Bool = true) throws(PackError) -> CompiledPack {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -52,7 +54,8 @@ public struct CompiledPack: Sendable {
                             ioError: "cannot read \(path): \(error.localizedDescription)")
         }
         let directory = (path as NSString).deletingLastPathComponent
-        return try compile(source: Source(path: path, text: text), params: params, lookups: lookups, fold: fold) { file in
+        return try compile(source: Source(path: path, text: text), params: params, lookups: lookups, windows: windows,
+                           fold: fold) { file in
             let full = file.hasPrefix("/") ? file : (directory.isEmpty ? file : directory + "/" + file)
             return try String(contentsOfFile: full, encoding: .utf8)
         }
@@ -60,13 +63,14 @@ public struct CompiledPack: Sendable {
 
     /// Checks and compiles pack text. `readFile` resolves a `list … from "PATH"` to its text.
     public static func compile(source: Source, params: [String: String] = [:], lookups: LookupProvider = .tables([:]),
-                               fold: Bool = true, readFile: (String) throws -> String) throws(PackError) -> CompiledPack {
+                               windows: Bool = false, fold: Bool = true,
+                               readFile: (String) throws -> String) throws(PackError) -> CompiledPack {
         // Parsing, checking, folding and compiling recurse over the syntax tree: give them a
         // large stack whatever thread the caller is on (see `LargeStack`).
         let result: Result<CompiledPack, PackError> = LargeStack.run {
             do throws(PackError) {
-                return .success(try compileHere(source: source, params: params, lookups: lookups, fold: fold,
-                                                readFile: readFile))
+                return .success(try compileHere(source: source, params: params, lookups: lookups, windows: windows,
+                                                fold: fold, readFile: readFile))
             } catch {
                 return .failure(error)
             }
@@ -74,7 +78,7 @@ public struct CompiledPack: Sendable {
         return try result.get()
     }
 
-    static func compileHere(source: Source, params: [String: String], lookups: LookupProvider, fold: Bool,
+    static func compileHere(source: Source, params: [String: String], lookups: LookupProvider, windows: Bool, fold: Bool,
                             readFile: (String) throws -> String) throws(PackError) -> CompiledPack {
         let (syntax, parseDiagnostics) = Parser.parse(source)
         var bag = DiagnosticBag()
@@ -148,7 +152,7 @@ public struct CompiledPack: Sendable {
             }
         }
         let (program, compileDiagnostics) = Compiler.compile(checked, params: values, lists: lists, lookups: tables,
-                                                             zone: zone, fold: fold)
+                                                             windows: windows, zone: zone, fold: fold)
         bag.append(contentsOf: compileDiagnostics)
         guard let program, !bag.hasErrors else { throw PackError(source: source, diagnostics: bag.sorted) }
         return CompiledPack(source: source, checked: checked, program: program, lists: lists, paramValues: values,

@@ -43,6 +43,10 @@ public struct CheckedPack: Sendable {
         public let by: Int
         public let seconds: Int64
         public let type: ValueType
+        /// The input's first non-optional timestamp field: the event's own time.
+        public let time: Int
+        /// `max_keys N`, if given.
+        public let maxKeys: Int?
         public let span: Span
     }
     public struct Let: Sendable {

@@ -317,9 +317,20 @@ public struct Checker {
         if w.over <= 0 {
             diagnostics.error(.windowField, "a window must span a positive duration", at: w.overSpan)
         }
+        // Windows run on the event's own time: the input's first non-optional timestamp field.
+        let time = fields.firstIndex { $0.type == .timestamp }
+        if time == nil {
+            diagnostics.error(.windowField, "window \(w.name.name) needs the event's time, and input '\(inputName)' has no non-optional timestamp field",
+                              at: w.name.span, help: "declare the event time first among the input's timestamps, e.g. 'created_at: timestamp'")
+        }
+        if let by, fields[by].type.isOptional {
+            diagnostics.error(.windowField, "window \(w.name.name) is keyed by '\(fields[by].name)', which may be null",
+                              at: w.by.span, help: "key windows by a non-optional field (account, card, device, merchant)")
+        }
         declare(w.name, .window(windows.count))
         windows.append(CheckedPack.Window(name: w.name.name, aggregate: w.aggregate, field: aggregated, by: by ?? 0,
-                                          seconds: w.over, type: type, span: w.name.span))
+                                          seconds: w.over, type: type, time: time ?? 0,
+                                          maxKeys: w.maxKeys.map { Int($0) }, span: w.name.span))
     }
 
     mutating func checkRule(_ r: RuleDecl) -> CheckedPack.Rule? {

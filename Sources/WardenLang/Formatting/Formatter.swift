@@ -174,6 +174,7 @@ public struct Formatter {
         case .window(let w):
             let arg = w.field.map(\.name) ?? ""
             out += "window \(w.name.name) = \(w.aggregate.rawValue)(\(arg)) by \(w.by.name) over \(Formatter.duration(w.over))"
+                + (w.maxKeys.map { " max_keys \($0)" } ?? "")
             endLine(covering: span)
         case .let(let l):
             switch syntax[l.value].kind {

@@ -297,8 +297,15 @@ public struct Parser {
         try expectContextual("over")
         guard case .duration(let seconds) = current.kind else { throw fail(expected: "a duration such as 1h") }
         let overSpan = advance().span
-        return WindowDecl(name: name, aggregate: aggregate, aggregateSpan: aggIdent.span, field: field, by: by,
-                          over: seconds, overSpan: overSpan)
+        var decl = WindowDecl(name: name, aggregate: aggregate, aggregateSpan: aggIdent.span, field: field, by: by,
+                              over: seconds, overSpan: overSpan)
+        if case .identifier("max_keys") = current.kind {
+            _ = advance()
+            guard case .int(let n) = current.kind, n > 0 else { throw fail(expected: "a positive number of keys") }
+            _ = advance()
+            decl.maxKeys = n
+        }
+        return decl
     }
 
     mutating func parseOutput() throws(Failure) -> OutputDecl {

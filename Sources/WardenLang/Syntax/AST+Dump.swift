@@ -59,7 +59,8 @@ extension PackSyntax {
             let latest = l.latestBy.map { " (latest \($0.name))" } ?? ""
             return "(lookup \(l.name.name) \(DiagnosticRenderer.quote(l.path)) \(l.key.name)\(latest) \(dump(l.fields)))"
         case .window(let w):
-            return "(window \(w.name.name) \(w.aggregate.rawValue) \(w.field?.name ?? "_") \(w.by.name) \(w.over))"
+            return "(window \(w.name.name) \(w.aggregate.rawValue) \(w.field?.name ?? "_") \(w.by.name) \(w.over)"
+                + (w.maxKeys.map { " (max_keys \($0))" } ?? "") + ")"
         case .let(let l): return "(let \(l.name.name) \(dump(l.value)))"
         case .output(let o):
             return "(output \(o.name.name) \(dump(o.columns)) (sort" + o.sortBy.map { " " + $0.name }.joined() + ")"

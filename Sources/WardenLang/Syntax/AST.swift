@@ -152,6 +152,8 @@ public struct WindowDecl: Sendable, Hashable {
     public var by: Ident
     public var over: Int64
     public var overSpan: Span
+    /// `max_keys N`: at most N keys keep state (the least recently seen are evicted first).
+    public var maxKeys: Int64? = nil
 }
 
 public struct LetDecl: Sendable, Hashable {

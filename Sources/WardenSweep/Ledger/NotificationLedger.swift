@@ -1,3 +1,4 @@
+import WardenEngine
 import CSQLite
 import Foundation
 

@@ -1,0 +1,351 @@
+import Synchronization
+import WardenLang
+
+// Velocity-window state: hand-written rather than a library's, because it is on the payment
+// path (every event updates every window of its pack) and its semantics must be exact and
+// written down. Documentation/Windows.md is the user-facing account of the same rules.
+
+/// The state of a pack's velocity windows (`window txns_1h = count() by account_id over 1h`),
+/// shared by every thread that evaluates the pack.
+///
+/// ## Semantics
+/// - **Event time.** An event's time is its own timestamp (the input's first non-optional
+///   `timestamp` field), never the clock.
+/// - **The current event counts.** An event's window value covers the events of its key with
+///   a time in `(t − D, t]` — the event itself included — where `t` is its time and `D` the
+///   window's duration. `txns_1h > 10` means "this is at least the eleventh in an hour".
+///   Every evaluated event is observed, whatever its decision: a blocked attempt counts.
+/// - **Out of order.** An event may arrive up to `lateTolerance` seconds behind the newest event
+///   of its key and is placed in time order; its window is `(t − D, t]` over the events stored,
+///   so a later-arriving earlier event does not see events after it. An event further behind is
+///   *late*: its value is computed the same way from what is still stored, it is not stored
+///   itself, and ``Observation/late`` says so.
+/// - **sum and distinct.** `sum(f)` adds `f` over the window (a null `f` adds nothing; ints,
+///   durations and decimals are summed exactly, saturating at the type's bounds);
+///   `distinct(f)` counts the different non-null values of `f` (compared by their text).
+/// - **Memory.** A key's events older than `newest − D − lateTolerance` are dropped as new
+///   events arrive; a key with nothing left is removed by a periodic sweep. A window keeps at
+///   most `max_keys` keys (the pack's, else ``Options/defaultMaxKeys``): when full, expired keys
+///   are removed first, then the eighth of keys seen least recently (by their newest event),
+///   counted in ``evictions``.
+/// - **Restart.** ``snapshot()`` / ``restore(_:)`` carry every stored event across a restart
+///   (``WindowSnapshotFile`` keeps them in SQLite).
+///
+/// Windows are matched by *identity* (aggregate, fields, duration) — a reloaded pack whose
+/// window is unchanged keeps its state (``init(program:options:previous:)``).
+///
+/// ```swift
+/// let store = WindowStore(program: pack.program)
+/// let values = store.observe(record).values        // updates every window, returns its values
+/// let decision = evaluator.evaluate(record, windows: values)
+/// ```
+public final class WindowStore: Sendable {
+    public struct Options: Sendable {
+        /// Seconds an event may arrive behind the newest event of its key and still be stored.
+        public var lateTolerance: Int64 = 300
+        /// The key cap of a window without `max_keys`.
+        public var defaultMaxKeys = 1_000_000
+        /// Lock stripes per window: threads observing different keys rarely wait on each other.
+        public var stripes = 64
+
+        public init() {}
+    }
+
+    /// What observing one event gave.
+    public struct Observation: Sendable {
+        /// The window values, in `Program.windows` order.
+        public var values: [Value]
+        /// The event was more than `lateTolerance` behind its key's newest event in some window.
+        public var late: Bool
+    }
+
+    public let options: Options
+    let windows: [WindowState]
+    let timeField: Int?
+
+    /// The state for `program`'s windows; windows identical to one of `previous` share its state.
+    public init(program: Program, options: Options = Options(), previous: WindowStore? = nil) {
+        self.options = options
+        let fields = program.fields
+        windows = program.windows.map { w in
+            let identity = WindowState.identity(w, fields: fields)
+            if let existing = previous?.windows.first(where: { $0.identity == identity }) { return existing }
+            return WindowState(w, identity: identity, options: options)
+        }
+        timeField = program.windows.first?.time
+    }
+
+    /// Adds the event to every window and returns its window values. A record whose time or key
+    /// is null (cannot happen for a checked pack's records) gets zeros and changes nothing.
+    public func observe(_ record: Record) -> Observation {
+        guard let tf = timeField, case .int(let t) = record.values[tf] else {
+            return Observation(values: windows.map(\.zero), late: false)
+        }
+        var late = false
+        var values: [Value] = []
+        values.reserveCapacity(windows.count)
+        for w in windows {
+            let (v, wasLate) = w.observe(record, time: t)
+            values.append(v)
+            late = late || wasLate
+        }
+        return Observation(values: values, late: late)
+    }
+
+    /// Keys holding state, per window (in `Program.windows` order).
+    public var keyCounts: [Int] { windows.map(\.keyCount) }
+
+    /// Keys evicted because a window was full, per window.
+    public var evictions: [Int] { windows.map { $0.evicted.load(ordering: .relaxed) } }
+
+    /// Every stored event, for ``WindowSnapshotFile``.
+    public func snapshot() -> [WindowSnapshot] { windows.map { $0.snapshot() } }
+
+    /// Puts back events from a snapshot into the windows with the same identity (others are
+    /// ignored: their definition changed). Returns the number of events restored.
+    @discardableResult
+    public func restore(_ snapshots: [WindowSnapshot]) -> Int {
+        var restored = 0
+        for s in snapshots {
+            guard let w = windows.first(where: { $0.identity == s.identity }) else { continue }
+            restored += w.restore(s)
+        }
+        return restored
+    }
+}
+
+/// One window's stored events: key → (time, value) pairs in time order.
+public struct WindowSnapshot: Sendable, Equatable {
+    public var identity: String
+    public var keys: [(key: String, events: [(time: Int64, value: Int64)])]
+
+    public static func == (a: WindowSnapshot, b: WindowSnapshot) -> Bool {
+        a.identity == b.identity && a.keys.count == b.keys.count
+            && zip(a.keys, b.keys).allSatisfy { x, y in
+                x.key == y.key && x.events.count == y.events.count
+                    && zip(x.events, y.events).allSatisfy { $0.time == $1.time && $0.value == $1.value }
+            }
+    }
+}
+
+/// The events of one key, in time order from `head`. Only touched under its stripe's lock,
+/// which is what makes the unchecked `Sendable` true.
+final class KeySeries: @unchecked Sendable {
+    var times: [Int64] = []
+    var values: [Int64] = []
+    var head = 0
+
+    var count: Int { times.count - head }
+    var newest: Int64 { times.last ?? Int64.min }
+
+    /// Index of the first event (from head) with time > t.
+    func upperBound(_ t: Int64) -> Int {
+        var lo = head, hi = times.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if times[mid] <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    func insert(_ t: Int64, _ v: Int64) {
+        if t >= newest {
+            times.append(t)
+            values.append(v)
+        } else {
+            let i = upperBound(t)  // after the events with the same time: arrival order kept
+            times.insert(t, at: i)
+            values.insert(v, at: i)
+        }
+    }
+
+    /// Drops events with time <= `cutoff`; compacts once half the storage is dead.
+    func expire(through cutoff: Int64) {
+        while head < times.count && times[head] <= cutoff { head += 1 }
+        if head > 32 && head * 2 > times.count {
+            times.removeFirst(head)
+            values.removeFirst(head)
+            head = 0
+        }
+    }
+}
+
+/// One window's state: keys spread over lock stripes.
+final class WindowState: Sendable {
+    struct Stripe: Sendable {
+        var keys: [String: KeySeries] = [:]
+        var newest = Int64.min
+        var observations = 0
+    }
+
+    let identity: String
+    let aggregate: WindowAggregate
+    let field: Int?
+    let by: Int
+    let seconds: Int64
+    let decimal: Bool
+    let tolerance: Int64
+    let stripeCap: Int
+    /// One lock per stripe (a class: a `Mutex` cannot sit in an array).
+    final class StripeLock: Sendable {
+        let state = Mutex(Stripe())
+        func withLock<R>(_ body: (inout Stripe) -> R) -> R { state.withLock { body(&$0) } }
+    }
+    let stripes: [StripeLock]
+    let evicted = Atomic<Int>(0)
+
+    var zero: Value { aggregate == .sum && decimal ? .money(Money(raw: 0)) : .int(0) }
+
+    static func identity(_ w: CheckedPack.Window, fields: [Program.Field]) -> String {
+        "\(w.aggregate.rawValue)(\(w.field.map { fields[$0].name } ?? "")) by \(fields[w.by].name) over \(w.seconds)s"
+    }
+
+    init(_ w: CheckedPack.Window, identity: String, options: WindowStore.Options) {
+        self.identity = identity
+        aggregate = w.aggregate
+        field = w.field
+        by = w.by
+        seconds = w.seconds
+        decimal = w.type == .decimal
+        tolerance = options.lateTolerance
+        let n = max(1, options.stripes)
+        stripeCap = max(1, (w.maxKeys ?? options.defaultMaxKeys) / n)
+        stripes = (0..<n).map { _ in StripeLock() }
+    }
+
+    var keyCount: Int { stripes.reduce(0) { n, s in n + s.withLock { $0.keys.count } } }
+
+    /// The key text of a field value (strings as they are; other values in their plain form).
+    static func keyText(_ v: Value) -> String? {
+        switch v {
+        case .null: return nil
+        case .string(let s): return s
+        case .int(let n): return String(n)
+        case .money(let m): return m.description
+        case .bool(let b): return b ? "true" : "false"
+        case .list: return nil
+        }
+    }
+
+    /// The stored value of the event: the summed amount, or the hash of the distinct value.
+    func eventValue(_ record: Record) -> Int64? {
+        guard let f = field else { return 0 }
+        let v = record.values[f]
+        switch aggregate {
+        case .count: return 0
+        case .sum:
+            switch v {
+            case .int(let n): return n
+            case .money(let m): return m.raw
+            default: return nil
+            }
+        case .distinct:
+            return WindowState.keyText(v).map { Int64(bitPattern: WindowState.stableHash($0)) }
+        }
+    }
+
+    /// FNV-1a over the text: the same in every process, so snapshots restore.
+    static func stableHash(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    func observe(_ record: Record, time t: Int64) -> (Value, Bool) {
+        guard let key = WindowState.keyText(record.values[by]) else { return (zero, false) }
+        let v = eventValue(record)
+        let stripe = stripes[Int(UInt64(truncatingIfNeeded: key.hashValue) % UInt64(stripes.count))]
+        return stripe.withLock { s in
+            s.observations += 1
+            if t > s.newest { s.newest = t }
+            if s.observations & 1023 == 0 { purge(&s) }
+            let series: KeySeries
+            if let existing = s.keys[key] {
+                series = existing
+            } else {
+                if s.keys.count >= stripeCap { makeRoom(&s) }
+                series = KeySeries()
+                s.keys[key] = series
+            }
+            let late = series.count > 0 && t < series.newest - tolerance
+            if !late {
+                series.insert(t, v ?? 0)
+                series.expire(through: series.newest - seconds - tolerance)
+            }
+            return (aggregateValue(series, at: t, including: late ? v : nil, late: late), late)
+        }
+    }
+
+    /// The window value of an event at `t` over the stored events in (t − D, t]; a late event
+    /// (not stored) adds itself.
+    func aggregateValue(_ series: KeySeries, at t: Int64, including own: Int64?, late: Bool) -> Value {
+        let hi = series.upperBound(t)
+        let lo = series.upperBound(t - seconds)
+        switch aggregate {
+        case .count:
+            return .int(Int64(hi - lo + (late ? 1 : 0)))
+        case .sum:
+            var total: Int64 = late ? (own ?? 0) : 0
+            for i in lo..<hi {
+                let (r, o) = total.addingReportingOverflow(series.values[i])
+                total = o ? (series.values[i] > 0 ? Int64.max : Int64.min) : r
+            }
+            return decimal ? .money(Money(raw: total)) : .int(total)
+        case .distinct:
+            var seen = Set<Int64>()
+            if late, let own { seen.insert(own) }
+            for i in lo..<hi where series.values[i] != WindowState.nullMarker { seen.insert(series.values[i]) }
+            return .int(Int64(seen.count))
+        }
+    }
+
+    /// Stored for an event whose distinct field was null (never counted).
+    static let nullMarker: Int64 = 0
+
+    /// Removes keys whose every event has expired.
+    func purge(_ s: inout Stripe) {
+        let cutoff = s.newest - seconds - tolerance
+        s.keys = s.keys.filter { _, series in series.newest > cutoff }
+    }
+
+    /// At the key cap: expired keys go first, then the eighth seen least recently.
+    func makeRoom(_ s: inout Stripe) {
+        purge(&s)
+        guard s.keys.count >= stripeCap else { return }
+        let drop = max(1, s.keys.count / 8)
+        let oldest = s.keys.map { ($0.key, $0.value.newest) }.sorted { $0.1 < $1.1 }.prefix(drop)
+        for (k, _) in oldest { s.keys.removeValue(forKey: k) }
+        evicted.add(drop, ordering: .relaxed)
+    }
+
+    func snapshot() -> WindowSnapshot {
+        var keys: [(key: String, events: [(time: Int64, value: Int64)])] = []
+        for stripe in stripes {
+            stripe.withLock { s in
+                for (k, series) in s.keys where series.count > 0 {
+                    keys.append((k, (series.head..<series.times.count).map { (series.times[$0], series.values[$0]) }))
+                }
+            }
+        }
+        keys.sort { $0.key < $1.key }
+        return WindowSnapshot(identity: identity, keys: keys)
+    }
+
+    func restore(_ snapshot: WindowSnapshot) -> Int {
+        var n = 0
+        for (key, events) in snapshot.keys {
+            let stripe = stripes[Int(UInt64(truncatingIfNeeded: key.hashValue) % UInt64(stripes.count))]
+            stripe.withLock { s in
+                let series = s.keys[key] ?? KeySeries()
+                for e in events.sorted(by: { $0.time < $1.time }) {
+                    series.insert(e.time, e.value)
+                    if e.time > s.newest { s.newest = e.time }
+                    n += 1
+                }
+                series.expire(through: series.newest - seconds - tolerance)
+                if series.count > 0 { s.keys[key] = series }
+            }
+        }
+        return n
+    }
+}
