@@ -21,7 +21,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         let pack: CompiledPack
         do {
-            pack = try CompiledPack.load(path: rules, params: try parseParams(params))
+            pack = try CompiledPack.load(path: rules, params: try parseParams(params), windows: true)
         } catch let error as PackError {
             FileHandle.standardError.write(Data(error.rendered.utf8))
             throw failure

@@ -38,7 +38,7 @@ import Testing
     @Test(arguments: [
         ("expect score lots", 2, "expected: expect score N"),
         ("input {\"a\": 1}", 2, "'input' before any 'test'"),
-        ("frobnicate", 2, "expected base, row, test, input, param or expect, found 'frobnicate'"),
+        ("frobnicate", 2, "expected base, row, test, input, param, window or expect, found 'frobnicate'"),
         ("expect reject", 2, "expected: expect reject CODE"),
     ])
     func reportsSyntaxErrorsWithLines(_ line: String, _ lineNumber: Int, _ message: String) {

@@ -3,6 +3,8 @@ import WardenLang
 
 /// Evaluates JSON Lines: one record per line in, one decision per line out, in order.
 /// A line that is not a valid record yields an error object for that line and the run goes on.
+/// A pack with velocity windows runs them over the file in line order, from empty state (each
+/// accepted record is an event; see ``WindowStore``).
 public struct JSONLinesRunner {
     public let pack: CompiledPack
     public let explain: Bool
@@ -14,11 +16,13 @@ public struct JSONLinesRunner {
     /// Decisions rejected by a `reject … when`, by reject code.
     public private(set) var rejectCounts: [String: Int] = [:]
     let evaluator: Evaluator
+    let windows: WindowStore?
 
     public init(pack: CompiledPack, explain: Bool) {
         self.pack = pack
         self.explain = explain
         self.evaluator = pack.makeEvaluator()
+        windows = pack.program.windows.isEmpty ? nil : WindowStore(program: pack.program)
     }
 
     /// Processes one input line (without its newline) and appends the output line (with its
@@ -38,7 +42,9 @@ public struct JSONLinesRunner {
                 throw RecordError(field: nil, reason: "line is longer than \(Limits.maxJSONLineBytes) bytes")
             }
             let record = try pack.decodeRecord(utf8: line)
-            let d = evaluator.evaluate(record, explain: explain)
+            var windowValues: [Value] = []
+            if let windows, evaluator.firstRejection(record) == nil { windowValues = windows.observe(record).values }
+            let d = evaluator.evaluate(record, windows: windowValues, explain: explain)
             decisions += 1
             if let code = pack.rejectCode(d) {
                 rejectCounts[code, default: 0] += 1

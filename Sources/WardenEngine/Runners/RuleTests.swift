@@ -9,6 +9,9 @@ public struct RuleTestFile: Sendable {
         public var line: Int
         public var input: JSONValue = .object([])
         public var params: [String: String] = [:]
+        /// `window NAME = VALUE`: the event's window values (JSON: a number, or a decimal string);
+        /// windows not named are 0.
+        public var windows: [String: JSONValue] = [:]
         public var expectations: [Expectation] = []
     }
 
@@ -80,11 +83,20 @@ public struct RuleTestFile: Sendable {
                     throw fail("expected test \"NAME\"")
                 }
                 file.cases.append(Case(name: String(rest.dropFirst().dropLast()), line: i + 1))
-            case "input", "param", "expect":
+            case "input", "param", "window", "expect":
                 guard !file.cases.isEmpty else { throw fail("'\(word)' before any 'test'") }
                 let n = file.cases.count - 1
                 if word == "input" {
                     file.cases[n].input = try readJSON(rest)
+                } else if word == "window" {
+                    guard let eq = rest.firstIndex(of: "=") else { throw fail("expected window NAME = VALUE") }
+                    let key = rest[..<eq].trimmingCharacters(in: .whitespaces)
+                    let value = rest[rest.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                    do {
+                        file.cases[n].windows[key] = try JSONParser.parse(value)
+                    } catch {
+                        throw fail("window \(key): expected a number or a decimal string, got '\(value)'")
+                    }
                 } else if word == "param" {
                     guard let eq = rest.firstIndex(of: "=") else { throw fail("expected param NAME = VALUE") }
                     let key = rest[..<eq].trimmingCharacters(in: .whitespaces)
@@ -94,7 +106,7 @@ public struct RuleTestFile: Sendable {
                     file.cases[n].expectations.append(try parseExpectation(rest, fail, readJSON))
                 }
             default:
-                throw fail("expected base, row, test, input, param or expect, found '\(word)'")
+                throw fail("expected base, row, test, input, param, window or expect, found '\(word)'")
             }
         }
         return file
@@ -210,7 +222,8 @@ public enum RuleTestRunner {
                 loaded = cached
             } else {
                 do throws(PackError) {
-                    loaded = .success(try CompiledPack.load(path: packPath, params: c.params, lookups: .tables(tables)))
+                    loaded = .success(try CompiledPack.load(path: packPath, params: c.params, lookups: .tables(tables),
+                                                            windows: true))
                 } catch {
                     loaded = .failure(error)
                 }
@@ -298,8 +311,24 @@ public enum RuleTestRunner {
             return ["the input was rejected: \(error.field.map { "field '\($0)' " } ?? "")\(error.reason)"]
         }
         var problems: [String] = []
-        let d = pack.makeEvaluator().evaluate(record)
-        let reference = pack.makeReferenceEvaluator().evaluate(pack.namedRecord(record))
+        var windows: [Value] = []
+        for w in program.windows {
+            let type = w.type
+            guard let given = c.windows[w.name] else {
+                windows.append(type == .decimal ? .money(Money(raw: 0)) : .int(0))
+                continue
+            }
+            do throws(RecordError) {
+                windows.append(try pack.decodeValue(given, as: type, field: w.name))
+            } catch {
+                return ["window \(w.name): \(error.reason)"]
+            }
+        }
+        for name in c.windows.keys.sorted() where !program.windows.contains(where: { $0.name == name }) {
+            return ["the pack has no window '\(name)'"]
+        }
+        let d = pack.makeEvaluator().evaluate(record, windows: windows)
+        let reference = pack.makeReferenceEvaluator().evaluate(pack.namedRecord(record), windows: windows)
         if d != reference {
             problems.append("the compiled and reference evaluators disagree (a Warden bug): "
                             + "compiled \(summary(d, pack)), reference \(summary(reference, pack))")
