@@ -58,7 +58,9 @@ import WardenLang
         let threads = 4
         let group = DispatchGroup()
         for t in 0..<threads {
-            DispatchQueue.global().async(group: group) {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
                 var i = t
                 while !stop.isSet {
                     guard case .success(let s) = engine.score(pack: "p", json: Self.event(i)) else { failures.add(); continue }
@@ -86,6 +88,9 @@ import WardenLang
             }
             Thread.sleep(forTimeInterval: 0.002)
         }
+        // On a loaded machine the threads may start late: let them score before stopping.
+        let deadline = Date().addingTimeInterval(10)
+        while scored.value < 500 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         stop.set()
         group.wait()
         #expect(failures.value == 0)

@@ -4,7 +4,8 @@
 //
 // Prints decisions/s and latency percentiles for the compiled VM, the same for the
 // reference tree-walker (the baseline measured in the same run), their ratio, and the
-// JSON Lines path (parse + evaluate + write). Every run first checks that the VM and the
+// JSON Lines path (parse + evaluate + write), then the embeddable Engine (decoded records,
+// three velocity windows, JSON bytes). Every run first checks that the VM and the
 // reference agree on every record: a fast wrong answer fails the benchmark.
 import Foundation
 import WardenBenchmarks
@@ -133,6 +134,50 @@ let json = measure("jsonl", count: jsonLines.count, repetitions: options.repetit
     return 0
 }
 
+// The embeddable engine, one event at a time on this thread: Engine.score on decoded records
+// (what a payment service calling the library pays), the same with three velocity windows
+// (payments.rules plus count, sum and distinct windows and a rule reading them; every event
+// updates all three), and Engine.score on the JSON bytes (decode included).
+let engine: Engine
+do {
+    engine = try Engine()
+    try engine.load(name: "payments", path: options.rules)
+} catch {
+    fail("engine: \(error)")
+}
+let windowsPath = NSTemporaryDirectory() + "warden-bench-windows-\(getpid()).rules"
+let windowsText = (try? String(contentsOfFile: options.rules, encoding: .utf8)) ?? ""
+try? (windowsText + """
+
+    window bench_txns_1h = count() by account_id over 1h
+    window bench_amount_cny_24h = sum(amount_cny) by account_id over 24h
+    window bench_devices_24h = distinct(device_id) by account_id over 24h max_keys 1000000
+    rule BENCH_WINDOW_VELOCITY "Velocity from the engine's own windows"
+      when bench_txns_1h >= 20 or bench_amount_cny_24h > 200000.00 or bench_devices_24h >= 4
+      score 30
+
+    """).write(toFile: windowsPath, atomically: true, encoding: .utf8)
+defer { try? FileManager.default.removeItem(atPath: windowsPath) }
+let windowed: (rate: Double, p50: Double, p99: Double)?
+do {
+    try engine.load(name: "windows", path: windowsPath)
+    windowed = measure("engine+windows", count: records.count, repetitions: options.repetitions) { i in
+        guard case .success(let s) = engine.score(pack: "windows", record: records[i]) else { fail("engine+windows failed") }
+        return s.decision.score
+    }
+} catch {
+    fail("engine with windows: \(error)")
+}
+let engineRate = measure("engine", count: records.count, repetitions: options.repetitions) { i in
+    guard case .success(let s) = engine.score(pack: "payments", record: records[i]) else { fail("engine failed") }
+    return s.decision.score
+}
+let jsonBytes = (0..<min(records.count, 100_000)).map { Array(lines[$0 % lines.count].utf8) }
+let engineJSON = measure("engine json", count: jsonBytes.count, repetitions: options.repetitions) { i in
+    if case .success(let s) = engine.score(pack: "payments", json: jsonBytes[i]) { return s.decision.score }
+    return 0
+}
+
 func f(_ x: Double) -> String { String(format: "%.0f", x) }
 print("""
     warden-bench: \(options.rules), \(pack.program.rules.count) rules, \(base.count) distinct records (\(hits) hits), \
@@ -143,6 +188,13 @@ print("""
     | compiled VM                  | \(f(compiled.rate).padded(11)) | \(f(compiled.p50).padded(6)) | \(f(compiled.p99).padded(6)) | \(ratio(compiled.rate).padded(19)) |
     | reference tree-walker        | \(f(tree.rate).padded(11)) | \(f(tree.p50).padded(6)) | \(f(tree.p99).padded(6)) | \(ratio(tree.rate).padded(19)) |
     | JSONL parse+evaluate+write   | \(f(json.rate).padded(11)) | \(f(json.p50).padded(6)) | \(f(json.p99).padded(6)) | \(ratio(json.rate).padded(19)) |
+    | Engine.score, record         | \(f(engineRate.rate).padded(11)) | \(f(engineRate.p50).padded(6)) | \(f(engineRate.p99).padded(6)) | \(ratio(engineRate.rate).padded(19)) |
+    | Engine.score, 3 windows      | \(f(windowed?.rate ?? 0).padded(11)) | \(f(windowed?.p50 ?? 0).padded(6)) | \(f(windowed?.p99 ?? 0).padded(6)) | \(ratio(windowed?.rate ?? 0).padded(19)) |
+    | Engine.score, JSON bytes     | \(f(engineJSON.rate).padded(11)) | \(f(engineJSON.p50).padded(6)) | \(f(engineJSON.p99).padded(6)) | \(ratio(engineJSON.rate).padded(19)) |
+
+    targets (issue 6, one core): Engine ≥ 1,000,000 decisions/s without windows (\(String(format: "%.2f", engineRate.rate / 1e6))x), \
+    ≥ 300,000/s with three windows (\(String(format: "%.2f", (windowed?.rate ?? 0) / 3e5))x); latencies are per decision, \
+    timed over batches of 16
     """)
 
 /// How many times slower than the hand-written yardstick (≤ 2.00 is the target for the VM).
@@ -168,6 +220,7 @@ if let path = options.json {
         "rules": options.rules, "input": options.input, "valid_records": base.count,
         "invalid_lines": lines.count - base.count, "actions": actions,
         "hand_written": row(byHand), "compiled_vm": row(compiled), "reference": row(tree), "jsonl_in_process": row(json),
+        "engine_record": row(engineRate), "engine_three_windows": row(windowed), "engine_json": row(engineJSON),
     ]
     let data = try! JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
     FileManager.default.createFile(atPath: path, contents: data)

@@ -114,6 +114,7 @@ struct Compiler {
                 switch r {
                 case .field(let f): return (pack.fields[f].name, .field(f), pack.fields[f].type)
                 case .let(let l): return (pack.lets[l].name, .let(l), pack.lets[l].type)
+                case .window(let w): return (pack.windows[w].name, .window(w), pack.windows[w].type)
                 default: return nil
                 }
             }

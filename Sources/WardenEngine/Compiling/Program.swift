@@ -151,6 +151,7 @@ public struct Program: Sendable {
     public enum Read: Sendable {
         case field(Int)
         case `let`(Int)
+        case window(Int)
     }
     public struct Let: Sendable {
         public let name: String

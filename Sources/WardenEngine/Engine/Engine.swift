@@ -170,13 +170,12 @@ public final class Engine: Sendable {
         snapshot.evaluators.with { evaluator in
             // A record a `reject … when` sets aside is not an event: it updates no window.
             if evaluator.firstRejection(record) != nil {
-                return ScoredDecision(pack: snapshot.pack, info: snapshot.info, record: record,
-                                      decision: evaluator.evaluate(record), late: false)
+                return ScoredDecision(snapshot: snapshot, record: record, decision: evaluator.evaluate(record), late: false)
             }
             let observed = snapshot.windows.observe(record)
             let decision = evaluator.evaluate(record, windows: observed.values, explain: explain)
-            return ScoredDecision(pack: snapshot.pack, info: snapshot.info, record: record, decision: decision,
-                                  late: observed.late, windows: observed.values)
+            return ScoredDecision(snapshot: snapshot, record: record, decision: decision, late: observed.late,
+                                  windows: observed.values)
         }
     }
 
@@ -227,8 +226,10 @@ final class EvaluatorPool: @unchecked Sendable {
 
 /// One event's decision, with the pack version that made it.
 public struct ScoredDecision: Sendable {
-    public let pack: CompiledPack
-    public let info: Engine.PackInfo
+    /// The pack version that made the decision (one reference: cheap to pass around).
+    let snapshot: Engine.Snapshot
+    public var pack: CompiledPack { snapshot.pack }
+    public var info: Engine.PackInfo { snapshot.info }
     public let record: Record
     public let decision: Decision
     /// Some window saw the event more than the late tolerance behind its key's newest event.

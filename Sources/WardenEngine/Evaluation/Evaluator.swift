@@ -239,6 +239,7 @@ public final class Evaluator {
             switch read.source {
             case .field(let f): v = base[f - fieldCount]
             case .let(let l): v = (try? letValue(l, generation)) ?? .null
+            case .window(let w): v = w < windowCount ? windowValues[w] : .null
             }
             var w = JSONWriter()
             if case .field(let f) = read.source, program.fields[f].isPersonal, case .string(let s) = v {

@@ -21,10 +21,13 @@ import WardenLang
 ///   *late*: its value is computed the same way from what is still stored, it is not stored
 ///   itself, and ``Observation/late`` says so.
 /// - **sum and distinct.** `sum(f)` adds `f` over the window (a null `f` adds nothing; ints,
-///   durations and decimals are summed exactly, saturating at the type's bounds);
+///   durations and decimals are summed exactly, as long as the window's total fits the type —
+///   ±922 trillion for decimals);
 ///   `distinct(f)` counts the different non-null values of `f` (compared by their text).
 /// - **Memory.** A key's events older than `newest − D − lateTolerance` are dropped as new
-///   events arrive; a key with nothing left is removed by a periodic sweep. A window keeps at
+///   events arrive; a key with nothing left is removed by a sweep that runs when a lock
+///   stripe's key count has doubled since the last sweep, or two window lengths of event time
+///   have passed (sweeping costs O(1) per new key and per event). A window keeps at
 ///   most `max_keys` keys (the pack's, else ``Options/defaultMaxKeys``): when full, expired keys
 ///   are removed first, then the eighth of keys seen least recently (by their newest event),
 ///   counted in ``evictions``.
@@ -131,40 +134,52 @@ public struct WindowSnapshot: Sendable, Equatable {
 /// The events of one key, in time order from `head`. Only touched under its stripe's lock,
 /// which is what makes the unchecked `Sendable` true.
 final class KeySeries: @unchecked Sendable {
-    var times: [Int64] = []
-    var values: [Int64] = []
+    struct Event {
+        var time: Int64
+        /// The summed amount, or the distinct value's hash.
+        var value: Int64
+        /// The wrapping sum of the values up to and including this one: a window's sum is one
+        /// subtraction (exact whenever its true sum fits in 64 bits, as any real amount does).
+        var cumulative: Int64
+    }
+
+    /// One array (one allocation) per key: most keys hold a handful of events.
+    var events: [Event] = []
     var head = 0
 
-    var count: Int { times.count - head }
-    var newest: Int64 { times.last ?? Int64.min }
+    var count: Int { events.count - head }
+    var newest: Int64 { events.last?.time ?? Int64.min }
 
     /// Index of the first event (from head) with time > t.
     func upperBound(_ t: Int64) -> Int {
-        var lo = head, hi = times.count
+        var lo = head, hi = events.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if times[mid] <= t { lo = mid + 1 } else { hi = mid }
+            if events[mid].time <= t { lo = mid + 1 } else { hi = mid }
         }
         return lo
     }
 
     func insert(_ t: Int64, _ v: Int64) {
         if t >= newest {
-            times.append(t)
-            values.append(v)
+            events.append(Event(time: t, value: v, cumulative: (events.last?.cumulative ?? 0) &+ v))
         } else {
             let i = upperBound(t)  // after the events with the same time: arrival order kept
-            times.insert(t, at: i)
-            values.insert(v, at: i)
+            events.insert(Event(time: t, value: v, cumulative: 0), at: i)
+            for j in i..<events.count { events[j].cumulative = (j > 0 ? events[j - 1].cumulative : 0) &+ events[j].value }
         }
+    }
+
+    /// The wrapping sum of the values of events `lo..<hi`.
+    func sum(_ lo: Int, _ hi: Int) -> Int64 {
+        (hi > 0 ? events[hi - 1].cumulative : 0) &- (lo > 0 ? events[lo - 1].cumulative : 0)
     }
 
     /// Drops events with time <= `cutoff`; compacts once half the storage is dead.
     func expire(through cutoff: Int64) {
-        while head < times.count && times[head] <= cutoff { head += 1 }
-        if head > 32 && head * 2 > times.count {
-            times.removeFirst(head)
-            values.removeFirst(head)
+        while head < events.count && events[head].time <= cutoff { head += 1 }
+        if head > 32 && head * 2 > events.count {
+            events.removeFirst(head)
             head = 0
         }
     }
@@ -175,7 +190,10 @@ final class WindowState: Sendable {
     struct Stripe: Sendable {
         var keys: [String: KeySeries] = [:]
         var newest = Int64.min
-        var observations = 0
+        /// Keys left by the last sweep for expired keys, and the event time it ran at: the next
+        /// runs when the stripe has doubled since, or two window lengths of event time passed.
+        var keysAfterPurge = 0
+        var purgedAt = Int64.min
     }
 
     let identity: String
@@ -208,7 +226,8 @@ final class WindowState: Sendable {
         seconds = w.seconds
         decimal = w.type == .decimal
         tolerance = options.lateTolerance
-        let n = max(1, options.stripes)
+        // Small caps get fewer stripes, so each stripe's share of the cap stays meaningful.
+        let n = max(1, min(options.stripes, (w.maxKeys ?? options.defaultMaxKeys) / 256))
         stripeCap = max(1, (w.maxKeys ?? options.defaultMaxKeys) / n)
         stripes = (0..<n).map { _ in StripeLock() }
     }
@@ -256,14 +275,21 @@ final class WindowState: Sendable {
         let v = eventValue(record)
         let stripe = stripes[Int(UInt64(truncatingIfNeeded: key.hashValue) % UInt64(stripes.count))]
         return stripe.withLock { s in
-            s.observations += 1
             if t > s.newest { s.newest = t }
-            if s.observations & 1023 == 0 { purge(&s) }
+            if s.purgedAt == Int64.min {
+                s.purgedAt = t
+            } else if s.keys.count > 64 && s.newest &- s.purgedAt >= 2 * seconds {
+                purge(&s)
+            }
             let series: KeySeries
             if let existing = s.keys[key] {
                 series = existing
             } else {
-                if s.keys.count >= stripeCap { makeRoom(&s) }
+                if s.keys.count >= stripeCap {
+                    makeRoom(&s)
+                } else if s.keys.count >= 2 * max(64, s.keysAfterPurge) {
+                    purge(&s)
+                }
                 series = KeySeries()
                 s.keys[key] = series
             }
@@ -285,17 +311,28 @@ final class WindowState: Sendable {
         case .count:
             return .int(Int64(hi - lo + (late ? 1 : 0)))
         case .sum:
-            var total: Int64 = late ? (own ?? 0) : 0
-            for i in lo..<hi {
-                let (r, o) = total.addingReportingOverflow(series.values[i])
-                total = o ? (series.values[i] > 0 ? Int64.max : Int64.min) : r
-            }
+            let total = series.sum(lo, hi) &+ (late ? (own ?? 0) : 0)
             return decimal ? .money(Money(raw: total)) : .int(total)
         case .distinct:
-            var seen = Set<Int64>()
-            if late, let own { seen.insert(own) }
-            for i in lo..<hi where series.values[i] != WindowState.nullMarker { seen.insert(series.values[i]) }
-            return .int(Int64(seen.count))
+            // Sorted in a stack buffer and counted once each: no allocation per event.
+            let n = hi - lo + 1
+            let distinct = withUnsafeTemporaryAllocation(of: Int64.self, capacity: n) { buffer -> Int in
+                var k = 0
+                for i in lo..<hi where series.events[i].value != WindowState.nullMarker {
+                    buffer[k] = series.events[i].value
+                    k += 1
+                }
+                if late, let own, own != WindowState.nullMarker {
+                    buffer[k] = own
+                    k += 1
+                }
+                var used = UnsafeMutableBufferPointer(rebasing: buffer[0..<k])
+                used.sort()
+                var count = 0
+                for i in 0..<k where i == 0 || used[i] != used[i - 1] { count += 1 }
+                return count
+            }
+            return .int(Int64(distinct))
         }
     }
 
@@ -304,8 +341,11 @@ final class WindowState: Sendable {
 
     /// Removes keys whose every event has expired.
     func purge(_ s: inout Stripe) {
+        s.purgedAt = s.newest
         let cutoff = s.newest - seconds - tolerance
-        s.keys = s.keys.filter { _, series in series.newest > cutoff }
+        let expired = s.keys.compactMap { key, series in series.newest > cutoff ? nil : key }
+        for key in expired { s.keys.removeValue(forKey: key) }
+        s.keysAfterPurge = s.keys.count
     }
 
     /// At the key cap: expired keys go first, then the eighth seen least recently.
@@ -315,6 +355,7 @@ final class WindowState: Sendable {
         let drop = max(1, s.keys.count / 8)
         let oldest = s.keys.map { ($0.key, $0.value.newest) }.sorted { $0.1 < $1.1 }.prefix(drop)
         for (k, _) in oldest { s.keys.removeValue(forKey: k) }
+        s.keysAfterPurge = s.keys.count
         evicted.add(drop, ordering: .relaxed)
     }
 
@@ -323,7 +364,7 @@ final class WindowState: Sendable {
         for stripe in stripes {
             stripe.withLock { s in
                 for (k, series) in s.keys where series.count > 0 {
-                    keys.append((k, (series.head..<series.times.count).map { (series.times[$0], series.values[$0]) }))
+                    keys.append((k, series.events[series.head...].map { ($0.time, $0.value) }))
                 }
             }
         }
@@ -342,8 +383,10 @@ final class WindowState: Sendable {
                     if e.time > s.newest { s.newest = e.time }
                     n += 1
                 }
-                series.expire(through: series.newest - seconds - tolerance)
-                if series.count > 0 { s.keys[key] = series }
+                if series.count > 0 {
+                    series.expire(through: series.newest - seconds - tolerance)
+                    s.keys[key] = series
+                }
             }
         }
         return n

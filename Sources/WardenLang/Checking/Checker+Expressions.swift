@@ -250,6 +250,7 @@ extension Checker {
             return (.error, false)
         case .window(let i):
             resolutions[id] = .window(i)
+            noteRead(.window(i))
             return (windows[i].type, false)
         case .let(let i):
             resolutions[id] = .let(i)
