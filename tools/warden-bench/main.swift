@@ -16,7 +16,8 @@ struct Options {
     var input = "datasets/sample/transactions.jsonl"
     var records = 200_000
     var repetitions = 5
-    /// `--profile vm`: time only the compiled VM, for profilers.
+    /// `--profile vm`: time only the compiled VM, for profilers; `--profile windows`: only the
+    /// engine with three windows; `--profile listing`: print the program.
     var profile: String? = nil
     /// Where to write the results as JSON (for tools/bench and tracking).
     var json: String? = nil
@@ -159,6 +160,16 @@ try? (windowsText + """
     """).write(toFile: windowsPath, atomically: true, encoding: .utf8)
 defer { try? FileManager.default.removeItem(atPath: windowsPath) }
 let windowed: (rate: Double, p50: Double, p99: Double)?
+if options.profile == "windows" {
+    // Only the engine with windows, for profilers (`--profile windows`).
+    try? engine.load(name: "windows", path: windowsPath)
+    let r = measure("engine+windows", count: records.count, repetitions: options.repetitions) { i in
+        guard case .success(let s) = engine.score(pack: "windows", record: records[i]) else { fail("engine+windows failed") }
+        return s.decision.score
+    }
+    print("engine with three windows: \(Int(r.rate)) decisions/s")
+    exit(0)
+}
 do {
     try engine.load(name: "windows", path: windowsPath)
     windowed = measure("engine+windows", count: records.count, repetitions: options.repetitions) { i in

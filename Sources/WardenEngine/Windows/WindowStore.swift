@@ -87,8 +87,21 @@ public final class WindowStore: Sendable {
         var late = false
         var values: [Value] = []
         values.reserveCapacity(windows.count)
+        // Windows keyed by the same field (account_id, mostly) hash the key once.
+        var keys: [(by: Int, key: WindowKey?)] = []
         for w in windows {
-            let (v, wasLate) = w.observe(record, time: t)
+            let key: WindowKey?
+            if let k = keys.first(where: { $0.by == w.by }) {
+                key = k.key
+            } else {
+                key = WindowState.keyText(record.values[w.by]).map(WindowKey.init)
+                keys.append((w.by, key))
+            }
+            guard let key else {
+                values.append(w.zero)
+                continue
+            }
+            let (v, wasLate) = w.observe(record, time: t, key: key)
             values.append(v)
             late = late || wasLate
         }
@@ -129,6 +142,20 @@ public struct WindowSnapshot: Sendable, Equatable {
                     && zip(x.events, y.events).allSatisfy { $0.time == $1.time && $0.value == $1.value }
             }
     }
+}
+
+/// A window key with its hash computed once (stripe choice and dictionary lookup share it).
+struct WindowKey: Hashable, Sendable {
+    let text: String
+    let hash: Int
+
+    init(_ text: String) {
+        self.text = text
+        hash = text.hashValue
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+    static func == (a: WindowKey, b: WindowKey) -> Bool { a.hash == b.hash && a.text == b.text }
 }
 
 /// The events of one key, in time order from `head`. Only touched under its stripe's lock,
@@ -188,7 +215,7 @@ final class KeySeries: @unchecked Sendable {
 /// One window's state: keys spread over lock stripes.
 final class WindowState: Sendable {
     struct Stripe: Sendable {
-        var keys: [String: KeySeries] = [:]
+        var keys: [WindowKey: KeySeries] = [:]
         var newest = Int64.min
         /// Keys left by the last sweep for expired keys, and the event time it ran at: the next
         /// runs when the stripe has doubled since, or two window lengths of event time passed.
@@ -270,10 +297,9 @@ final class WindowState: Sendable {
         return h
     }
 
-    func observe(_ record: Record, time t: Int64) -> (Value, Bool) {
-        guard let key = WindowState.keyText(record.values[by]) else { return (zero, false) }
+    func observe(_ record: Record, time t: Int64, key: WindowKey) -> (Value, Bool) {
         let v = eventValue(record)
-        let stripe = stripes[Int(UInt64(truncatingIfNeeded: key.hashValue) % UInt64(stripes.count))]
+        let stripe = stripes[Int(UInt64(truncatingIfNeeded: key.hash) % UInt64(stripes.count))]
         return stripe.withLock { s in
             if t > s.newest { s.newest = t }
             if s.purgedAt == Int64.min {
@@ -364,7 +390,7 @@ final class WindowState: Sendable {
         for stripe in stripes {
             stripe.withLock { s in
                 for (k, series) in s.keys where series.count > 0 {
-                    keys.append((k, series.events[series.head...].map { ($0.time, $0.value) }))
+                    keys.append((k.text, series.events[series.head...].map { ($0.time, $0.value) }))
                 }
             }
         }
@@ -374,8 +400,9 @@ final class WindowState: Sendable {
 
     func restore(_ snapshot: WindowSnapshot) -> Int {
         var n = 0
-        for (key, events) in snapshot.keys {
-            let stripe = stripes[Int(UInt64(truncatingIfNeeded: key.hashValue) % UInt64(stripes.count))]
+        for (text, events) in snapshot.keys {
+            let key = WindowKey(text)
+            let stripe = stripes[Int(UInt64(truncatingIfNeeded: key.hash) % UInt64(stripes.count))]
             stripe.withLock { s in
                 let series = s.keys[key] ?? KeySeries()
                 for e in events.sorted(by: { $0.time < $1.time }) {
