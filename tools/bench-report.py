@@ -167,6 +167,15 @@ def main() -> int:
          f"{hand / inproc['reference']['decisions_per_second']:.1f}x slower than hand-written"),
         (f"warden eval end to end, {len(lines):,} lines, 1 core", eval_rate, "baseline for the peers"),
     ]
+    # The embeddable engine (issue 6 targets: >= 1,000,000/s without windows, >= 300,000/s with three).
+    for key, name, target in (("engine_record", "Engine.score on a decoded event, 1 core", 1_000_000),
+                              ("engine_three_windows", "Engine.score with three velocity windows, 1 core", 300_000),
+                              ("engine_json", "Engine.score on JSON bytes (decode included), 1 core", None)):
+        m = inproc.get(key)
+        if m:
+            latency = f"p50 {m['p50_ns'] / 1000:.1f} µs, p99 {m['p99_ns'] / 1000:.1f} µs"
+            rows.append((name, m["decisions_per_second"],
+                         latency + (f"; {m['decisions_per_second'] / target:.2f}x the {target:,}/s target" if target else "")))
     # Each peer run timed `warden eval` on its own records: ratios are within one run.
     for peers in peer_runs:
         by_path = {r["path"]: r for r in peers["results"]}

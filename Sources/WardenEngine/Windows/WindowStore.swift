@@ -65,6 +65,10 @@ public final class WindowStore: Sendable {
     public let options: Options
     let windows: [WindowState]
     let timeField: Int?
+    /// The distinct `by` fields, and for each window the index of its field among them: windows
+    /// keyed by the same field (account_id, mostly) hash the key once per event.
+    let keyFields: [Int]
+    let keyGroup: [Int]
 
     /// The state for `program`'s windows; windows identical to one of `previous` share its state.
     public init(program: Program, options: Options = Options(), previous: WindowStore? = nil) {
@@ -76,6 +80,13 @@ public final class WindowStore: Sendable {
             return WindowState(w, identity: identity, options: options)
         }
         timeField = program.windows.first?.time
+        var byFields: [Int] = []
+        keyGroup = program.windows.map { w in
+            if let i = byFields.firstIndex(of: w.by) { return i }
+            byFields.append(w.by)
+            return byFields.count - 1
+        }
+        keyFields = byFields
     }
 
     /// Adds the event to every window and returns its window values. A record whose time or key
@@ -87,25 +98,22 @@ public final class WindowStore: Sendable {
         var late = false
         var values: [Value] = []
         values.reserveCapacity(windows.count)
-        // Windows keyed by the same field (account_id, mostly) hash the key once.
-        var keys: [(by: Int, key: WindowKey?)] = []
-        for w in windows {
-            let key: WindowKey?
-            if let k = keys.first(where: { $0.by == w.by }) {
-                key = k.key
-            } else {
-                key = WindowState.keyText(record.values[w.by]).map(WindowKey.init)
-                keys.append((w.by, key))
+        return withUnsafeTemporaryAllocation(of: WindowKey?.self, capacity: keyFields.count) { keys in
+            for (i, f) in keyFields.enumerated() {
+                (keys.baseAddress! + i).initialize(to: WindowState.keyText(record.values[f]).map(WindowKey.init))
             }
-            guard let key else {
-                values.append(w.zero)
-                continue
+            defer { _ = keys.baseAddress!.deinitialize(count: keyFields.count) }
+            for (w, window) in windows.enumerated() {
+                guard let key = keys[keyGroup[w]] else {
+                    values.append(window.zero)
+                    continue
+                }
+                let (v, wasLate) = window.observe(record, time: t, key: key)
+                values.append(v)
+                late = late || wasLate
             }
-            let (v, wasLate) = w.observe(record, time: t, key: key)
-            values.append(v)
-            late = late || wasLate
+            return Observation(values: values, late: late)
         }
-        return Observation(values: values, late: late)
     }
 
     /// Keys holding state, per window (in `Program.windows` order).
