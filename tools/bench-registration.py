@@ -26,6 +26,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -44,13 +45,15 @@ def target_seconds(registry_rows: int) -> float:
 
 def timed(cmd: list[str]) -> tuple[float, int]:
     """Runs cmd (stdout discarded); returns (wall seconds, peak RSS in KB); exits on failure."""
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - start
-    stderr = proc.stderr.read().decode() if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"bench-registration: {' '.join(cmd)} failed:\n{stderr}")
+    # stderr goes to a file, not a pipe: a child writing more than a pipe holds would block.
+    with tempfile.TemporaryFile() as err:
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            err.seek(0)
+            sys.exit(f"bench-registration: {' '.join(cmd)} failed:\n{err.read().decode(errors='replace')}")
     return wall, usage.ru_maxrss
 
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WardenEngine
+import WardenSweep
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,10 +19,25 @@ struct Eval: ParsableCommand {
     @Flag(help: "Include, for each hit, the field and let values its condition read.")
     var explain = false
 
+    @Option(name: .customLong("lookup"), help: "The file of a lookup table the pack declares: --lookup registry=registry.csv (repeatable; loaded whole).")
+    var lookups: [String] = []
+
     func run() throws {
         let pack: CompiledPack
         do {
-            pack = try CompiledPack.load(path: rules, params: try parseParams(params), windows: true)
+            let params = try parseParams(params)
+            var tables: [String: LookupTable] = [:]
+            if !lookups.isEmpty {
+                // The tables' field types come from the pack: check it first, then load them whole.
+                let declared = try CompiledPack.load(path: rules, params: params, lookups: .empty, windows: true)
+                do {
+                    tables = try LookupLoader.loadWhole(declared, files: try parseLookups(lookups)).0
+                } catch let error as SweepError {
+                    FileHandle.standardError.write(Data("warden eval: \(error)\n".utf8))
+                    throw failure
+                }
+            }
+            pack = try CompiledPack.load(path: rules, params: params, lookups: .tables(tables), windows: true)
         } catch let error as PackError {
             FileHandle.standardError.write(Data(error.rendered.utf8))
             throw failure

@@ -52,12 +52,7 @@ struct SweepCommand: ParsableCommand {
     func run() throws {
         var options = SweepOptions(packPath: rules, inputPath: input, outDirectory: out)
         options.params = try parseParams(params)
-        for item in lookups {
-            guard let eq = item.firstIndex(of: "="), eq != item.startIndex, item.index(after: eq) != item.endIndex else {
-                throw ValidationError("--lookup expects NAME=FILE, got '\(item)'")
-            }
-            options.lookups[String(item[..<eq])] = String(item[item.index(after: eq)...])
-        }
+        options.lookups = try parseLookups(lookups)
         options.resume = resume
         options.campaign = campaign
         options.ledgerPath = ledger

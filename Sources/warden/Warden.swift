@@ -13,6 +13,18 @@ struct Warden: ParsableCommand {
 let failure = ExitCode(1)
 
 /// Parses repeated `--param key=value` options.
+/// `--lookup NAME=FILE` options, by name.
+func parseLookups(_ items: [String]) throws -> [String: String] {
+    var out: [String: String] = [:]
+    for item in items {
+        guard let eq = item.firstIndex(of: "="), eq != item.startIndex, item.index(after: eq) != item.endIndex else {
+            throw ValidationError("--lookup expects NAME=FILE, got '\(item)'")
+        }
+        out[String(item[..<eq])] = String(item[item.index(after: eq)...])
+    }
+    return out
+}
+
 func parseParams(_ items: [String]) throws -> [String: String] {
     var out: [String: String] = [:]
     for item in items {

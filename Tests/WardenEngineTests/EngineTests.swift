@@ -73,6 +73,10 @@ import WardenLang
                 }
             }
         }
+        // Reload only once every thread is scoring, so the reloads race real evaluations.
+        let warmUp = Date().addingTimeInterval(10)
+        while scored.value < 200 && Date() < warmUp { Thread.sleep(forTimeInterval: 0.005) }
+        #expect(scored.value >= 200)
         var versions = 1
         for round in 0..<60 {
             if round % 10 == 9 {
@@ -95,7 +99,7 @@ import WardenLang
         group.wait()
         #expect(failures.value == 0)
         #expect(scored.value > 100)
-        #expect(engine.reloadCounts.withLock { $0["p"]?.failed } == 6)
+        #expect(engine.reloadCounts["p"]?.failed == 6)
     }
 
     @Test func errorPolicyShadowRulesAndAlerts() throws {

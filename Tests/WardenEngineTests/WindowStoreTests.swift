@@ -73,6 +73,55 @@ import WardenLang
         #expect(next.devices == 2)
     }
 
+    /// A busy key: its expired events are compacted away, and sums stay exact across that.
+    @Test func sumsStayExactAfterOldEventsAreCompacted() throws {
+        let e = try Events()
+        let start = Date(timeIntervalSince1970: 1_709_258_400)  // 2024-03-01 10:00:00 Beijing
+        let format = DateFormatter()
+        format.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        format.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        // One event every 2 hours for 10 days: 24h holds 12 events, each of 1.00.
+        for i in 0..<120 {
+            let r = try e.add("A", format.string(from: start.addingTimeInterval(Double(i) * 7_200)), amount: "1.00")
+            #expect(r.sum == "\(min(i + 1, 12)).00", "event \(i)")
+        }
+    }
+
+    /// Two identical windows in one pack share one state, observed once per event; a window
+    /// whose field type changed does not inherit the old state.
+    @Test func identicalWindowsShareStateAndChangedTypesStartAfresh() throws {
+        let twice = WindowStoreTests.text.replacingOccurrences(
+            of: "window amount_24h", with: "window also_1h = count() by account_id over 1h\nwindow amount_24h")
+        let e = try Events(text: twice)
+        let json = #"{"txn_id": "T", "account_id": "A", "amount": "1.00", "device_id": null, "created_at": "2024-03-01 10:00:00"}"#
+        _ = e.store.observe(try e.pack.decodeRecord(json: json))
+        let second = e.store.observe(try e.pack.decodeRecord(json: json))
+        #expect(second.values[0] == .int(2) && second.values[1] == .int(2))
+        let asInt = WindowStoreTests.text.replacingOccurrences(of: "amount:     decimal", with: "amount:     int")
+        let reloaded = try Events(text: asInt, previous: e.store)
+        let r = reloaded.store.observe(try reloaded.pack.decodeRecord(json: json.replacingOccurrences(of: "\"1.00\"", with: "5")))
+        #expect(r.values[0] == .int(3))                                // count: same identity, state kept
+        #expect(r.values[1] == .int(5))                                // sum(int): a new window
+    }
+
+    /// Many threads observing the same and different keys: no event lost or counted twice.
+    @Test func concurrentObservationsAreAllCounted() throws {
+        let e = try Events()
+        let threads = 4, perThread = 2_000
+        let records = try (0..<threads).map { t in
+            try (0..<perThread).map { i in
+                try e.pack.decodeRecord(json: #"{"txn_id": "T", "account_id": "K\#(i % 10)", "amount": "1.00", "device_id": "D\#(t)", "created_at": "2024-03-01 10:00:00"}"#)
+            }
+        }
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            for r in records[t] { _ = e.store.observe(r) }
+        }
+        let last = try e.add("K0", "2024-03-01 10:00:00", device: "D0")
+        #expect(last.count == Int64(threads * perThread / 10 + 1))
+        #expect(last.sum == "\(threads * perThread / 10 + 1).00")
+        #expect(last.devices == Int64(threads))
+    }
+
     @Test func outOfOrderWithinTheToleranceAndLateBeyondIt() throws {
         var options = WindowStore.Options()
         options.lateTolerance = 600

@@ -114,8 +114,12 @@ import WardenEngine
         let summary = try Sweep.run(options(out))
         let lookup = try #require(summary.report.lookups.first)
         #expect(lookup.rowsRead == 93)
-        #expect(lookup.keysFound < lookup.keysWanted)  // NOT_IN_REGISTRY merchants asked too
-        #expect(lookup.rowsMatched < lookup.rowsRead)  // companies that are not merchants are skipped
+        // Asked for: the valid USCCs of the rows no reject sets aside (invalid ones are never
+        // looked up); found: all but the three NOT_IN_REGISTRY ones (M0042's only row is set
+        // aside); matched: the 70 registry rows with those USCCs, not the other companies'.
+        #expect(lookup.keysWanted == 60)
+        #expect(lookup.keysFound == 57)
+        #expect(lookup.rowsMatched == 70)
         #expect(lookup.setAside == 6)
         #expect(lookup.setAsideByReason["BAD_COLUMN_COUNT"] == 3)
         let setAside = try read(out + "/lookup_registry_rejects.csv")
@@ -165,7 +169,8 @@ import WardenEngine
         }
     }
 
-    /// A different registry file is a different sweep: resuming with it is refused.
+    /// A different registry file — another path, or the same path rewritten — is a different
+    /// sweep: resuming with it is refused.
     @Test func resumeChecksTheRegistryFile() throws {
         let out = try tempDirectory()
         defer { cleanUp(out) }
@@ -177,8 +182,23 @@ import WardenEngine
         let copy = out + ".registry.csv"
         defer { try? FileManager.default.removeItem(atPath: copy) }
         try FileManager.default.copyItem(atPath: RegistrationSweepTests.fixtures + "/registry.csv", toPath: copy)
+        // Another path with the same content.
         o.resume = true
         o.lookups = ["registry": copy]
-        #expect(throws: SweepError.self) { try Sweep.run(o) }
+        #expect { try Sweep.run(o) } throws: { "\($0)".contains("different pack, parameters, input") }
+        // The original path, rewritten (its size and modification time change).
+        let sweptWith = out + ".registry-swept.csv"
+        defer { try? FileManager.default.removeItem(atPath: sweptWith) }
+        try FileManager.default.copyItem(atPath: copy, toPath: sweptWith)
+        var first = options(out + "-2", registry: sweptWith)
+        defer { cleanUp(out + "-2") }
+        _ = try Sweep.run(first)
+        var unfinished = try Checkpoint.read(out + "-2/.sweep/checkpoint.json")
+        unfinished.phase = .scanning
+        try unfinished.write(out + "-2/.sweep/checkpoint.json")
+        try (try read(sweptWith) + "91000000MA0000000X,某公司,某人,存续,0,0,2022-01-01 00:00:00\n")
+            .write(toFile: sweptWith, atomically: true, encoding: .utf8)
+        first.resume = true
+        #expect { try Sweep.run(first) } throws: { "\($0)".contains("different pack, parameters, input") }
     }
 }

@@ -72,6 +72,9 @@ struct Compiler {
         for l in pack.lookups {
             if let table = tables[l.name], table.fieldCount == l.fields.count {
                 program.lookups.append(table)
+                program.lookupFields.append(l.fields.enumerated().map {
+                    Program.Field(name: $1.name, type: $1.type, isKey: $0 == l.key, isPersonal: $1.isPersonal)
+                })
             } else {
                 diagnostics.error(.missingRuntime, "lookup '\(l.name)' needs its table, which this command does not load",
                                   at: l.span, help: "give the table with --lookup \(l.name)=FILE (warden sweep)")

@@ -179,8 +179,9 @@ public struct Program: Sendable {
     public internal(set) var patterns: [Pattern] = []
     public internal(set) var calls: [CallSite] = []
     public internal(set) var zones: [Zone] = []
-    /// The tables of the pack's lookups, in declaration order.
+    /// The tables of the pack's lookups, in declaration order, and each one's fields.
     public internal(set) var lookups: [LookupTable] = []
+    public internal(set) var lookupFields: [[Field]] = []
     /// The pack's velocity windows, in declaration order; their values come with each record
     /// (see ``WindowStore``).
     public internal(set) var windows: [CheckedPack.Window] = []

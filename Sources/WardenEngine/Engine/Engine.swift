@@ -19,7 +19,7 @@ import WardenLang
 ///   change the action or score.
 ///
 /// ```swift
-/// let engine = Engine()
+/// let engine = try Engine()
 /// try engine.load(name: "payments", path: "rules/payments.rules")
 /// switch engine.score(pack: "payments", json: Array(body)) {
 /// case .success(let scored): print(scored.action, scored.decision.score, scored.json())
@@ -27,6 +27,7 @@ import WardenLang
 /// }
 /// ```
 public final class Engine: Sendable {
+    /// How the engine keeps window state.
     public struct Options: Sendable {
         public var windows = WindowStore.Options()
         /// SQLite file the window state is saved to and restored from (nil: memory only).
@@ -40,8 +41,8 @@ public final class Engine: Sendable {
         public var name: String
         public var package: String
         public var version: String?
-        /// FNV-1a 64 of the pack text and its param overrides, in hex: two loads with the same
-        /// hash run the same rules.
+        /// FNV-1a 64 of the pack text, its param overrides and its named lists' values, in hex:
+        /// two loads with the same hash run the same rules on the same lists.
         public var contentHash: String
         public var path: String
         public var rules: Int
@@ -74,8 +75,15 @@ public final class Engine: Sendable {
     /// Serialises loads and reloads (not scoring): two reloads of one name never interleave.
     private let loading = Mutex<Void>(())
     private let snapshotFile: WindowSnapshotFile?
-    /// Reloads that succeeded and failed, by pack name (for metrics).
-    public let reloadCounts = Mutex<[String: (ok: Int, failed: Int)]>([:])
+    private let reloads = Mutex<[String: (ok: Int, failed: Int)]>([:])
+    private let restoreFailures = Mutex<[String]>([])
+
+    /// Loads that succeeded and failed, by pack name (for metrics).
+    public var reloadCounts: [String: (ok: Int, failed: Int)] { reloads.withLock { $0 } }
+
+    /// Window snapshots that could not be restored (the pack then started with empty windows),
+    /// one message each: a service logs and alerts on these.
+    public var windowRestoreFailures: [String] { restoreFailures.withLock { $0 } }
 
     public init(options: Options = Options()) throws {
         self.options = options
@@ -94,25 +102,41 @@ public final class Engine: Sendable {
             do throws(PackError) {
                 pack = try CompiledPack.load(path: path, params: params, windows: true)
             } catch {
-                reloadCounts.withLock { $0[name, default: (0, 0)].failed += 1 }
+                reloads.withLock { $0[name, default: (0, 0)].failed += 1 }
                 throw error
             }
             let windows = WindowStore(program: pack.program, options: options.windows, previous: previous?.windows)
-            if previous == nil, let file = snapshotFile, let saved = try? file.load(pack: name) {
-                windows.restore(saved)
+            if previous == nil, let file = snapshotFile {
+                do {
+                    windows.restore(try file.load(pack: name))
+                } catch {
+                    restoreFailures.withLock { $0.append("pack '\(name)': window state not restored from \(file.path): \(error)") }
+                }
             }
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in pack.source.bytes { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+            // The pack text, each param override, and each named list's values: what the rules run on.
+            var hash = FNV1a()
+            hash.combine(pack.source.bytes)
+            hash.endPart()
             for (k, v) in params.sorted(by: { $0.key < $1.key }) {
-                for b in (k + "=" + v).utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+                hash.combine(k.utf8)
+                hash.endPart()
+                hash.combine(v.utf8)
+                hash.endPart()
+            }
+            for list in pack.lists {
+                for item in list {
+                    hash.combine(item.utf8)
+                    hash.endPart()
+                }
+                hash.endPart()
             }
             let info = PackInfo(name: name, package: pack.checked.packageName, version: pack.checked.version,
-                                contentHash: String(hash, radix: 16), path: path, rules: pack.program.rules.count,
+                                contentHash: String(hash.value, radix: 16), path: path, rules: pack.program.rules.count,
                                 windows: pack.program.windows.map(\.name), loadedAt: Date().timeIntervalSince1970,
                                 generation: (previous?.info.generation ?? 0) + 1)
             let snapshot = Snapshot(pack: pack, info: info, params: params, windows: windows)
             packs.withLock { $0[name] = snapshot }
-            reloadCounts.withLock { $0[name, default: (0, 0)].ok += 1 }
+            reloads.withLock { $0[name, default: (0, 0)].ok += 1 }
             return info
         }
     }
@@ -134,6 +158,7 @@ public final class Engine: Sendable {
 
     // MARK: Scoring
 
+    /// Why an event was not scored.
     public enum ScoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case unknownPack(String)
         /// The body is not a JSON object, or a field is missing or of the wrong type.
@@ -159,11 +184,22 @@ public final class Engine: Sendable {
         return .success(score(snapshot, record, explain: explain))
     }
 
-    /// Evaluates an already decoded record (its pack must be the one serving `name`: decode
-    /// with ``pack(_:)``).
-    public func score(pack name: String, record: Record, explain: Bool = false) -> Result<ScoredDecision, ScoreError> {
+    /// Decodes one event with the pack version serving `name` now, for ``score(_:explain:)``
+    /// later (a caller that builds or reuses events): the event keeps that version, so a reload
+    /// in between can never evaluate it against a different field layout.
+    public func decode(pack name: String, json: [UInt8]) -> Result<DecodedEvent, ScoreError> {
         guard let snapshot = packs.withLock({ $0[name] }) else { return .failure(.unknownPack(name)) }
-        return .success(score(snapshot, record, explain: explain))
+        do throws(RecordError) {
+            let record = try json.withUnsafeBufferPointer { b throws(RecordError) in try snapshot.pack.decodeRecord(utf8: b) }
+            return .success(DecodedEvent(snapshot: snapshot, record: record))
+        } catch {
+            return .failure(.invalidRecord(error))
+        }
+    }
+
+    /// Updates the windows and evaluates a decoded event with the pack version that decoded it.
+    public func score(_ event: DecodedEvent, explain: Bool = false) -> ScoredDecision {
+        score(event.snapshot, event.record, explain: explain)
     }
 
     func score(_ snapshot: Snapshot, _ record: Record, explain: Bool) -> ScoredDecision {
@@ -222,6 +258,14 @@ final class EvaluatorPool: @unchecked Sendable {
         }
         return body(e)
     }
+}
+
+/// An event decoded by one version of a pack (``Engine/decode(pack:json:)``).
+public struct DecodedEvent: Sendable {
+    let snapshot: Engine.Snapshot
+    public let record: Record
+    /// The pack version that decoded it (and will evaluate it).
+    public var info: Engine.PackInfo { snapshot.info }
 }
 
 /// One event's decision, with the pack version that made it.

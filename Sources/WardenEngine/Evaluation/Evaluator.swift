@@ -23,6 +23,7 @@ public final class Evaluator {
     /// This event's window values (``evaluate(_:windows:explain:)``), one per `Program.windows`.
     let windowValues: UnsafeMutablePointer<Value>
     let windowCount: Int
+    let windowZeros: [Value]
     /// The frame: constants, then the record's fields, then the temporary registers (see
     /// `Instruction`). `base` points at register 0; fields and constants sit below it, so an
     /// instruction's slot indexes `base` directly. A raw buffer rather than an array: the
@@ -78,6 +79,7 @@ public final class Evaluator {
         windowCount = program.windows.count
         windowValues = .allocate(capacity: max(1, windowCount))
         windowValues.initialize(repeating: .int(0), count: max(1, windowCount))
+        windowZeros = program.windows.map(\.zero)
         fieldCount = program.fields.count
         frameCount = program.constants.count + fieldCount + max(1, program.registerCount)
         frame = .allocate(capacity: frameCount)
@@ -128,7 +130,9 @@ public final class Evaluator {
     /// `windows` holds the pack's window values for this event, in `Program.windows` order
     /// (``WindowStore/observe(_:)`` computes them); a pack without windows takes none.
     public func evaluate(_ record: Record, windows: [Value] = [], explain: Bool = false) -> Decision {
-        for i in 0..<min(windows.count, windowCount) { windowValues[i] = windows[i] }
+        // Every slot is set on every call: a window the caller did not give is 0, never the
+        // previous event's value.
+        for i in 0..<windowCount { windowValues[i] = i < windows.count ? windows[i] : windowZeros[i] }
         start(record)
         if !rejectConditions.isEmpty, let (k, error) = rejection() {
             var rejected = Decision()
@@ -245,11 +249,31 @@ public final class Evaluator {
             if case .field(let f) = read.source, program.fields[f].isPersonal, case .string(let s) = v {
                 // Personal data is masked where a decision shows why a rule fired.
                 w.writeString(Text.mask(s))
+            } else if case .record(let l, _) = read.type.unwrapped, case .int = v {
+                // A lookup row: its fields, personal ones masked.
+                writeRow(v, lookup: l, into: &w)
             } else {
                 ValueText.writeJSON(v, read.type, zone: program.zone, into: &w)
             }
             return (read.name, w.string)
         }
+    }
+
+    func writeRow(_ row: Value, lookup l: Int, into w: inout JSONWriter) {
+        let fields = program.lookupFields[l]
+        w.writeRaw("{")
+        for (f, field) in fields.enumerated() {
+            if f > 0 { w.writeRaw(",") }
+            w.writeString(field.name)
+            w.writeRaw(":")
+            let v = lookups[l].field(row, f)
+            if field.isPersonal, case .string(let s) = v {
+                w.writeString(Text.mask(s))
+            } else {
+                ValueText.writeJSON(v, field.type, zone: program.zone, into: &w)
+            }
+        }
+        w.writeRaw("}")
     }
 
     @inline(__always)

@@ -236,7 +236,7 @@ public final class ReferenceEvaluator {
         case .list(let i)?: return .list(lists[i].map { .string($0) })
         case .let(let i)?: return try letValue(i)
         case .enumMember(let o)?: return .int(Int64(o))
-        case .window(let i)?: return i < windowValues.count ? windowValues[i] : .int(0)
+        case .window(let i)?: return i < windowValues.count ? windowValues[i] : pack.windows[i].zero
         case .lookupField(let l, let f)?:
             guard case .member(let base, _) = pack.syntax[id].kind, l < lookups.count, let table = lookups[l] else {
                 throw Ops.internalError("a lookup field")

@@ -23,7 +23,7 @@ public final class LookupTable: Sendable {
     public let fieldCount: Int
     /// Row-major field values, `fieldCount` per row.
     let values: [Value]
-    let index: [ExactKey: Int32]
+    let index: [ExactKey: Int]
     let loadedKeys: Set<ExactKey>?
     let recorder: KeyRecorder?
 
@@ -35,16 +35,16 @@ public final class LookupTable: Sendable {
         self.name = name
         self.fieldCount = fieldCount
         var values: [Value] = []
-        var index: [ExactKey: Int32] = [:]
+        var index: [ExactKey: Int] = [:]
         values.reserveCapacity(rows.count * fieldCount)
         for row in rows {
             precondition(row.count == fieldCount, "a lookup row has one value per field")
             let key = ExactKey(row[keyField])
             if let existing = index[key] {
-                let start = Int(existing) * fieldCount
+                let start = existing * fieldCount
                 values.replaceSubrange(start..<start + fieldCount, with: row)
             } else {
-                index[key] = Int32(values.count / fieldCount)
+                index[key] = values.count / fieldCount
                 values.append(contentsOf: row)
             }
         }
@@ -71,6 +71,13 @@ public final class LookupTable: Sendable {
     /// The keys asked of a recording table so far (unordered).
     public var recordedKeys: [Value] {
         recorder?.keys.withLock { $0.map(\.value) } ?? []
+    }
+
+    /// `latest by`'s order: whether `a` comes before `b` (values of one non-optional ordered
+    /// type). Of several rows with one key the greatest is the record, a later row winning a tie:
+    /// the sweep's loader and rule tests both decide with this.
+    public static func precedes(_ a: Value, _ b: Value) -> Bool {
+        ((try? Ops.compare(a, b)) ?? 0) < 0
     }
 
     /// The number of distinct keys with a row.

@@ -254,7 +254,8 @@ public enum RuleTestRunner {
     /// The file's `row` lines as one table per lookup the pack declares (empty where none).
     /// A pack that does not load leaves this to the per-case load, which reports it.
     static func lookupTables(_ file: RuleTestFile, packPath: String) throws(RowError) -> [String: LookupTable] {
-        guard let pack = try? CompiledPack.load(path: packPath, lookups: .empty) else { return [:] }
+        // A pack that does not load is reported by each case's own load, with its diagnostics.
+        guard let pack = try? CompiledPack.load(path: packPath, lookups: .empty, windows: true) else { return [:] }
         let lookups = pack.checked.lookups
         var rows: [String: [[Value]]] = [:]
         for (name, line, json) in file.lookupRows {
@@ -280,10 +281,10 @@ public enum RuleTestRunner {
             var list = rows[l.name] ?? []
             // As a sweep loads them: `latest by` keeps the greatest value, a later row a tie.
             if let by = l.latestBy {
-                func order(_ a: Value, _ b: Value) -> Int { (try? Ops.compare(a, b)) ?? 0 }
+                // A stable sort: rows with equal values keep their file order (the later wins).
                 list = list.enumerated().sorted { a, b in
-                    let c = order(a.element[by], b.element[by])
-                    return c < 0 || (c == 0 && a.offset < b.offset)
+                    LookupTable.precedes(a.element[by], b.element[by])
+                        || (!LookupTable.precedes(b.element[by], a.element[by]) && a.offset < b.offset)
                 }.map(\.element)
             }
             tables[l.name] = LookupTable(name: l.name, fieldCount: l.fields.count, rows: list, keyField: l.key, loadedKeys: nil)
@@ -315,7 +316,7 @@ public enum RuleTestRunner {
         for w in program.windows {
             let type = w.type
             guard let given = c.windows[w.name] else {
-                windows.append(type == .decimal ? .money(Money(raw: 0)) : .int(0))
+                windows.append(w.zero)
                 continue
             }
             do throws(RecordError) {

@@ -6,8 +6,9 @@ import Foundation
 /// ``save(_:pack:)`` replaces the pack's events in one transaction (a crash mid-save leaves the
 /// previous snapshot); ``load(pack:)`` reads them back for ``WindowStore/restore(_:)``. Events
 /// are `(time, value)` pairs per window identity and key: the value is the summed amount or
-/// the distinct value's stable hash, never the raw field, so no personal data is written
-/// except the window keys themselves (account, card or device ids).
+/// the distinct value's 64-bit hash, never the raw field. The keys are account, card or device
+/// ids, and a hash of a low-entropy value (an ID number) can be reversed by trying them all:
+/// treat the file as personal data.
 ///
 /// ```swift
 /// let file = try WindowSnapshotFile(path: "state/windows.sqlite")

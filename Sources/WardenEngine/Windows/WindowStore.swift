@@ -63,7 +63,10 @@ public final class WindowStore: Sendable {
     }
 
     public let options: Options
-    let windows: [WindowState]
+    /// One state per distinct window: two identical windows in a pack share one, observed once.
+    let states: [WindowState]
+    /// For each of `Program.windows`, its index in `states`.
+    let stateOf: [Int]
     let timeField: Int?
     /// The distinct `by` fields, and for each window the index of its field among them: windows
     /// keyed by the same field (account_id, mostly) hash the key once per event.
@@ -74,14 +77,18 @@ public final class WindowStore: Sendable {
     public init(program: Program, options: Options = Options(), previous: WindowStore? = nil) {
         self.options = options
         let fields = program.fields
-        windows = program.windows.map { w in
-            let identity = WindowState.identity(w, fields: fields)
-            if let existing = previous?.windows.first(where: { $0.identity == identity }) { return existing }
-            return WindowState(w, identity: identity, options: options)
+        var states: [WindowState] = []
+        stateOf = program.windows.map { w in
+            let identity = WindowState.identity(w, fields: fields, options: options)
+            if let i = states.firstIndex(where: { $0.identity == identity }) { return i }
+            states.append(previous?.states.first { $0.identity == identity }
+                          ?? WindowState(w, identity: identity, options: options))
+            return states.count - 1
         }
+        self.states = states
         timeField = program.windows.first?.time
         var byFields: [Int] = []
-        keyGroup = program.windows.map { w in
+        keyGroup = states.map { w in
             if let i = byFields.firstIndex(of: w.by) { return i }
             byFields.append(w.by)
             return byFields.count - 1
@@ -93,37 +100,37 @@ public final class WindowStore: Sendable {
     /// is null (cannot happen for a checked pack's records) gets zeros and changes nothing.
     public func observe(_ record: Record) -> Observation {
         guard let tf = timeField, case .int(let t) = record.values[tf] else {
-            return Observation(values: windows.map(\.zero), late: false)
+            return Observation(values: stateOf.map { states[$0].zero }, late: false)
         }
         var late = false
-        var values: [Value] = []
-        values.reserveCapacity(windows.count)
-        return withUnsafeTemporaryAllocation(of: WindowKey?.self, capacity: keyFields.count) { keys in
+        var observed: [Value] = []
+        observed.reserveCapacity(states.count)
+        withUnsafeTemporaryAllocation(of: WindowKey?.self, capacity: keyFields.count) { keys in
             for (i, f) in keyFields.enumerated() {
                 (keys.baseAddress! + i).initialize(to: WindowState.keyText(record.values[f]).map(WindowKey.init))
             }
             defer { _ = keys.baseAddress!.deinitialize(count: keyFields.count) }
-            for (w, window) in windows.enumerated() {
+            for (w, window) in states.enumerated() {
                 guard let key = keys[keyGroup[w]] else {
-                    values.append(window.zero)
+                    observed.append(window.zero)
                     continue
                 }
                 let (v, wasLate) = window.observe(record, time: t, key: key)
-                values.append(v)
+                observed.append(v)
                 late = late || wasLate
             }
-            return Observation(values: values, late: late)
         }
+        return Observation(values: states.count == stateOf.count ? observed : stateOf.map { observed[$0] }, late: late)
     }
 
     /// Keys holding state, per window (in `Program.windows` order).
-    public var keyCounts: [Int] { windows.map(\.keyCount) }
+    public var keyCounts: [Int] { stateOf.map { states[$0].keyCount } }
 
     /// Keys evicted because a window was full, per window.
-    public var evictions: [Int] { windows.map { $0.evicted.load(ordering: .relaxed) } }
+    public var evictions: [Int] { stateOf.map { states[$0].evicted.load(ordering: .relaxed) } }
 
     /// Every stored event, for ``WindowSnapshotFile``.
-    public func snapshot() -> [WindowSnapshot] { windows.map { $0.snapshot() } }
+    public func snapshot() -> [WindowSnapshot] { states.map { $0.snapshot() } }
 
     /// Puts back events from a snapshot into the windows with the same identity (others are
     /// ignored: their definition changed). Returns the number of events restored.
@@ -131,7 +138,7 @@ public final class WindowStore: Sendable {
     public func restore(_ snapshots: [WindowSnapshot]) -> Int {
         var restored = 0
         for s in snapshots {
-            guard let w = windows.first(where: { $0.identity == s.identity }) else { continue }
+            guard let w = states.first(where: { $0.identity == s.identity }) else { continue }
             restored += w.restore(s)
         }
         return restored
@@ -173,9 +180,9 @@ final class KeySeries: @unchecked Sendable {
         var time: Int64
         /// The summed amount, or the distinct value's hash.
         var value: Int64
-        /// The wrapping sum of the values up to and including this one: a window's sum is one
-        /// subtraction (exact whenever its true sum fits in 64 bits, as any real amount does).
-        var cumulative: Int64
+        /// The sum of the values up to and including this one (128 bits: never overflows), so
+        /// a window's sum is one subtraction.
+        var cumulative: Int128
     }
 
     /// One array (one allocation) per key: most keys hold a handful of events.
@@ -197,17 +204,20 @@ final class KeySeries: @unchecked Sendable {
 
     func insert(_ t: Int64, _ v: Int64) {
         if t >= newest {
-            events.append(Event(time: t, value: v, cumulative: (events.last?.cumulative ?? 0) &+ v))
+            events.append(Event(time: t, value: v, cumulative: (events.last?.cumulative ?? 0) + Int128(v)))
         } else {
             let i = upperBound(t)  // after the events with the same time: arrival order kept
             events.insert(Event(time: t, value: v, cumulative: 0), at: i)
-            for j in i..<events.count { events[j].cumulative = (j > 0 ? events[j - 1].cumulative : 0) &+ events[j].value }
+            let before = i > 0 ? events[i - 1].cumulative : (events.count > 1 ? events[1].cumulative - Int128(events[1].value) : 0)
+            for j in i..<events.count { events[j].cumulative = (j > i ? events[j - 1].cumulative : before) + Int128(events[j].value) }
         }
     }
 
-    /// The wrapping sum of the values of events `lo..<hi`.
-    func sum(_ lo: Int, _ hi: Int) -> Int64 {
-        (hi > 0 ? events[hi - 1].cumulative : 0) &- (lo > 0 ? events[lo - 1].cumulative : 0)
+    /// The sum of the values of events `lo..<hi` (valid after compaction: the running total
+    /// before `lo` is read off event `lo` itself).
+    func sum(_ lo: Int, _ hi: Int) -> Int128 {
+        guard hi > lo else { return 0 }
+        return events[hi - 1].cumulative - (events[lo].cumulative - Int128(events[lo].value))
     }
 
     /// Drops events with time <= `cutoff`; compacts once half the storage is dead.
@@ -247,10 +257,14 @@ final class WindowState: Sendable {
     let stripes: [StripeLock]
     let evicted = Atomic<Int>(0)
 
-    var zero: Value { aggregate == .sum && decimal ? .money(Money(raw: 0)) : .int(0) }
+    var zero: Value { decimal ? .money(Money(raw: 0)) : .int(0) }
 
-    static func identity(_ w: CheckedPack.Window, fields: [Program.Field]) -> String {
-        "\(w.aggregate.rawValue)(\(w.field.map { fields[$0].name } ?? "")) by \(fields[w.by].name) over \(w.seconds)s"
+    /// What must not change for a reloaded (or restored) window to keep its state: aggregate,
+    /// fields and their types, duration, key cap and the event-time field.
+    static func identity(_ w: CheckedPack.Window, fields: [Program.Field], options: WindowStore.Options) -> String {
+        let field = w.field.map { "\(fields[$0].name): \(fields[$0].type.unwrapped)" } ?? ""
+        return "\(w.aggregate.rawValue)(\(field)) by \(fields[w.by].name) over \(w.seconds)s"
+            + " max_keys \(w.maxKeys ?? options.defaultMaxKeys) at \(fields[w.time].name)"
     }
 
     init(_ w: CheckedPack.Window, identity: String, options: WindowStore.Options) {
@@ -300,9 +314,7 @@ final class WindowState: Sendable {
 
     /// FNV-1a over the text: the same in every process, so snapshots restore.
     static func stableHash(_ s: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
+        FNV1a.hash(s.utf8)
     }
 
     func observe(_ record: Record, time t: Int64, key: WindowKey) -> (Value, Bool) {
@@ -345,7 +357,10 @@ final class WindowState: Sendable {
         case .count:
             return .int(Int64(hi - lo + (late ? 1 : 0)))
         case .sum:
-            let total = series.sum(lo, hi) &+ (late ? (own ?? 0) : 0)
+            // Saturated at the type's bounds rather than wrapped: a window holding more than
+            // ±922 trillion CNY still compares as huge, never as negative.
+            let exact = series.sum(lo, hi) + Int128(late ? (own ?? 0) : 0)
+            let total = exact > Int128(Int64.max) ? Int64.max : exact < Int128(Int64.min) ? Int64.min : Int64(exact)
             return decimal ? .money(Money(raw: total)) : .int(total)
         case .distinct:
             // Sorted in a stack buffer and counted once each: no allocation per event.
@@ -426,4 +441,9 @@ final class WindowState: Sendable {
         }
         return n
     }
+}
+
+extension CheckedPack.Window {
+    /// The window's value before any event: 0 of its type.
+    public var zero: Value { type == .decimal ? .money(Money(raw: 0)) : .int(0) }
 }

@@ -292,6 +292,9 @@ public struct Checker {
         return out
     }
 
+    /// The longest window: every event a window spans stays in memory.
+    static let maxWindowSeconds: Int64 = 400 * 86_400
+
     mutating func checkWindow(_ w: WindowDecl) {
         func field(_ ident: Ident) -> Int? {
             if let i = fields.firstIndex(where: { $0.name == ident.name }) { return i }
@@ -316,6 +319,9 @@ public struct Checker {
         }
         if w.over <= 0 {
             diagnostics.error(.windowField, "a window must span a positive duration", at: w.overSpan)
+        } else if w.over > Checker.maxWindowSeconds {
+            diagnostics.error(.windowField, "a window spans at most 400 days", at: w.overSpan,
+                              help: "velocity windows keep every event they span in memory; use a sweep for longer histories")
         }
         // Windows run on the event's own time: the input's first non-optional timestamp field.
         let time = fields.firstIndex { $0.type == .timestamp }

@@ -25,7 +25,7 @@ public struct LookupSummary: Codable, Sendable, Equatable {
 /// Loads a sweep's lookup tables in two passes, so memory is bounded by the input, not by the
 /// table (a registry snapshot has tens of millions of rows; the merchants ask for 60,000):
 ///
-/// 1. ``collectKeys(options:header:reader:)`` runs the pack over the input with recording
+/// 1. ``collectKeys(plan:reader:shard:batchRows:)`` runs the pack over the input with recording
 ///    tables: every key a rule asks for is noted (rows that a reject sets aside ask for none).
 /// 2. ``load(_:path:wanted:zone:rejectsPath:)`` streams the table file once, decodes only the rows
 ///    whose key was noted, keeps one row per key (`latest by`: the greatest value, a later row
@@ -36,9 +36,9 @@ public struct LookupSummary: Codable, Sendable, Equatable {
 /// field type, or its column count differs from the header's; rows the reader cannot parse at
 /// all are listed whatever their key. A set-aside row never becomes the key's record: an older
 /// valid row does, or none.
-enum LookupLoader {
+public enum LookupLoader {
     /// Pass 1: the keys each of the pack's lookups is asked for over the whole input, in
-    /// declaration order. `pack` must be compiled with `.recording` tables.
+    /// declaration order. `plan.pack` must be compiled with `.recording` tables.
     static func collectKeys(plan: SweepPlan, reader: RowSource, shard: (index: Int, count: Int)?,
                             batchRows: Int) throws -> [[Value]] {
         let worker = SweepWorker(plan: plan, shard: shard)
@@ -50,8 +50,28 @@ enum LookupLoader {
         return plan.pack.program.lookups.map(\.recordedKeys)
     }
 
-    /// Pass 2: the rows of `path` whose key is in `wanted`, as the lookup's table.
-    static func load(_ lookup: CheckedPack.Lookup, path: String, wanted: [Value], zone: Zone,
+    /// Every lookup table of `pack` from its file (`files`: lookup name → CSV path), whole: for
+    /// `warden eval`, whose input is not known in advance. Memory follows the tables; a sweep
+    /// loads only the rows its input asks for instead. Rows set aside are counted, not listed.
+    public static func loadWhole(_ pack: CompiledPack, files: [String: String]) throws -> ([String: LookupTable], [LookupSummary]) {
+        var tables: [String: LookupTable] = [:]
+        var summaries: [LookupSummary] = []
+        for name in files.keys.sorted() where !pack.checked.lookups.contains(where: { $0.name == name }) {
+            throw SweepError.setup("--lookup \(name): pack '\(pack.checked.packageName)' declares no lookup '\(name)'")
+        }
+        for l in pack.checked.lookups {
+            guard let path = files[l.name] else {
+                throw SweepError.setup("pack '\(pack.checked.packageName)' looks rows up in '\(l.name)': give its file with --lookup \(l.name)=FILE")
+            }
+            let (table, summary) = try load(l, path: path, wanted: nil, zone: pack.program.zone, rejectsPath: "/dev/null")
+            tables[l.name] = table
+            summaries.append(summary)
+        }
+        return (tables, summaries)
+    }
+
+    /// Pass 2: the rows of `path` whose key is in `wanted` (nil: every row), as the lookup's table.
+    static func load(_ lookup: CheckedPack.Lookup, path: String, wanted: [Value]?, zone: Zone,
                      rejectsPath: String) throws -> (LookupTable, LookupSummary) {
         let started = Date()
         var summary = LookupSummary(name: lookup.name, file: path)
@@ -73,8 +93,8 @@ enum LookupLoader {
         let keyType = lookup.fields[lookup.key].type
         // Wanted keys by their text: a string key is compared as the cell's bytes, with no
         // decoding for the (many) rows nobody asked for.
-        var wantedText = Set<String>(minimumCapacity: wanted.count)
-        for k in wanted where !k.isNull { wantedText.insert(ValueText.plain(k, keyType, zone: zone)) }
+        var wantedText = Set<String>(minimumCapacity: wanted?.count ?? 0)
+        for k in wanted ?? [] where !k.isNull { wantedText.insert(ValueText.plain(k, keyType, zone: zone)) }
         summary.keysWanted = wantedText.count
         let stringKey = keyType.unwrapped == .string
 
@@ -96,6 +116,7 @@ enum LookupLoader {
         }
         var best: [String: Best] = [:]
         best.reserveCapacity(wantedText.count)
+        defer { if wanted == nil { summary.keysWanted = summary.keysFound } }
         while let batch = try reader.nextBatch(maxRows: 8_192) {
             for row in 0..<batch.count {
                 summary.rowsRead += 1
@@ -114,7 +135,7 @@ enum LookupLoader {
                     guard case .success(let v) = ValueText.decodeCell(cell, as: keyType, zone: zone) else { continue }
                     key = ValueText.plain(v, keyType, zone: zone)
                 }
-                guard wantedText.contains(key) else { continue }
+                guard wanted == nil || wantedText.contains(key) else { continue }
                 summary.rowsMatched += 1
                 guard batch.fieldCount(row) == reader.header.count else {
                     try setAside(line, key, SweepPlan.defaultColumnsReason)
@@ -139,7 +160,7 @@ enum LookupLoader {
                 if let current = best[key] {
                     summary.rowsSuperseded += 1
                     // The greatest `latest by` wins; on a tie (or without `latest by`) the later row.
-                    if LookupLoader.less(order, current.order) { continue }
+                    if LookupTable.precedes(order, current.order) { continue }
                 }
                 best[key] = Best(values: values, order: order)
             }
@@ -150,15 +171,5 @@ enum LookupLoader {
         let table = LookupTable(name: lookup.name, fieldCount: lookup.fields.count, rows: best.values.map(\.values),
                                 keyField: lookup.key, loadedKeys: wanted)
         return (table, summary)
-    }
-
-    /// `a < b` for values of one ordered type (`latest by` fields are non-optional and ordered).
-    static func less(_ a: Value, _ b: Value) -> Bool {
-        switch (a, b) {
-        case (.int(let x), .int(let y)): return x < y
-        case (.money(let x), .money(let y)): return x.raw < y.raw
-        case (.string(let x), .string(let y)): return x.unicodeScalars.lexicographicallyPrecedes(y.unicodeScalars)
-        default: return false
-        }
     }
 }

@@ -63,13 +63,16 @@ public enum Sweep {
         _ = glibcMallopt(-8, 2)  // M_ARENA_MAX
         #endif
         let out = options.outDirectory
-        let (pack, lookupSummaries) = try loadPack(options)
+        // The pack as written (lookups recording the keys asked for): enough to check the
+        // options and the checkpoint before any input or table is read.
+        let declared = try loadPack(options, lookups: .recording)
         let work = out + "/" + workDirectoryName
         let checkpointPath = work + "/checkpoint.json"
-        let fingerprint = try Sweep.fingerprint(pack: pack, options: options)
-        let needsLedger = pack.checked.outputs.contains { $0.notifyBy != nil }
+        try checkLookupOptions(declared, options)
+        let fingerprint = try Sweep.fingerprint(pack: declared, options: options)
+        let needsLedger = declared.checked.outputs.contains { $0.notifyBy != nil }
         if needsLedger && (options.campaign == nil || options.ledgerPath == nil) {
-            throw SweepError.setup("pack '\(pack.checked.packageName)' has a notify output: give --campaign NAME and --ledger PATH, so that rerunning the campaign notifies nobody twice")
+            throw SweepError.setup("pack '\(declared.checked.packageName)' has a notify output: give --campaign NAME and --ledger PATH, so that rerunning the campaign notifies nobody twice")
         }
 
         var checkpoint: Checkpoint? = nil
@@ -92,6 +95,9 @@ public enum Sweep {
             SweepFiles.remove(work)
         }
         try SweepFiles.makeDirectory(work)
+        // Lookup tables are loaded on every run, a resumed one too (the same rows: loading is
+        // deterministic); their set-aside rows go to the work directory until the outputs move.
+        let (pack, lookupSummaries) = try loadLookups(declared, options, rejectsDirectory: work)
 
         // Offset 0 is the checkpoint written before the first batch: start from the beginning.
         let resumeAt = checkpoint.flatMap { $0.inputOffset > 0 ? $0 : nil }
@@ -163,7 +169,10 @@ public enum Sweep {
         state.elapsedSeconds = elapsedBefore + Date().timeIntervalSince(started)
         var reach: [Reach] = []
         if let ledger = runner.ledger, let campaign = options.campaign { reach.append(try ledger.reach(campaign: campaign)) }
-        files += lookupSummaries.map { lookupRejectsName($0.name) }
+        for name in lookupSummaries.map({ lookupRejectsName($0.name) }) {
+            try SweepFiles.rename(work + "/" + name, to: out + "/" + name)
+            files.append(name)
+        }
         let report = SweepReport(pack: pack, plan: plan, options: options, state: state, files: files, reach: reach,
                                  lookups: lookupSummaries)
         try report.write(directory: out)
@@ -176,41 +185,47 @@ public enum Sweep {
         return SweepSummary(report: report, alreadyComplete: false)
     }
 
-    /// Loads the pack; a pack with lookups first learns the keys its input asks for, then loads
-    /// those rows of each table (see ``LookupLoader``) and is compiled against them.
-    static func loadPack(_ options: SweepOptions) throws -> (CompiledPack, [LookupSummary]) {
-        func load(_ lookups: LookupProvider) throws -> CompiledPack {
-            do throws(PackError) {
-                return try CompiledPack.load(path: options.packPath, params: options.params, lookups: lookups)
-            } catch {
-                throw SweepError.setup(error.rendered)
-            }
+    static func loadPack(_ options: SweepOptions, lookups: LookupProvider) throws -> CompiledPack {
+        do throws(PackError) {
+            return try CompiledPack.load(path: options.packPath, params: options.params, lookups: lookups)
+        } catch {
+            throw SweepError.setup(error.rendered)
         }
-        let recording = try load(.recording)
-        let declared = recording.checked.lookups
+    }
+
+    /// Every `--lookup` names a declared lookup, and every declared lookup has its file.
+    static func checkLookupOptions(_ pack: CompiledPack, _ options: SweepOptions) throws {
+        let declared = pack.checked.lookups
         for name in options.lookups.keys.sorted() where !declared.contains(where: { $0.name == name }) {
-            throw SweepError.setup("--lookup \(name): pack '\(recording.checked.packageName)' declares no lookup '\(name)'"
+            throw SweepError.setup("--lookup \(name): pack '\(pack.checked.packageName)' declares no lookup '\(name)'"
                 + (declared.isEmpty ? "" : " (its lookups: \(declared.map(\.name).joined(separator: ", ")))"))
         }
-        if declared.isEmpty { return (try load(.tables([:])), []) }
         for l in declared where options.lookups[l.name] == nil {
-            throw SweepError.setup("pack '\(recording.checked.packageName)' looks rows up in '\(l.name)': give its file with --lookup \(l.name)=FILE (declared as \"\(l.path)\")")
+            throw SweepError.setup("pack '\(pack.checked.packageName)' looks rows up in '\(l.name)': give its file with --lookup \(l.name)=FILE (declared as \"\(l.path)\")")
         }
+    }
+
+    /// The pack compiled against its lookup tables: it first learns the keys its input asks for
+    /// (`recording` is the pack compiled with recording tables), then loads those rows of each
+    /// table (see ``LookupLoader``). A pack without lookups is simply compiled.
+    static func loadLookups(_ recording: CompiledPack, _ options: SweepOptions,
+                            rejectsDirectory: String) throws -> (CompiledPack, [LookupSummary]) {
+        let declared = recording.checked.lookups
+        if declared.isEmpty { return (try loadPack(options, lookups: .tables([:])), []) }
         let reader = try openInput(options.inputPath)
         guard !reader.header.isEmpty else { throw SweepError.setup("'\(options.inputPath)' is empty: no header row") }
         let keys = try LookupLoader.collectKeys(plan: try SweepPlan(pack: recording, header: reader.header), reader: reader,
                                                 shard: options.shard, batchRows: options.batchRows)
-        try SweepFiles.makeDirectory(options.outDirectory)
         var tables: [String: LookupTable] = [:]
         var summaries: [LookupSummary] = []
         for (i, l) in declared.enumerated() {
             let (table, summary) = try LookupLoader.load(l, path: options.lookups[l.name]!, wanted: keys[i],
                                                          zone: recording.program.zone,
-                                                         rejectsPath: options.outDirectory + "/" + lookupRejectsName(l.name))
+                                                         rejectsPath: rejectsDirectory + "/" + lookupRejectsName(l.name))
             tables[l.name] = table
             summaries.append(summary)
         }
-        return (try load(.tables(tables)), summaries)
+        return (try loadPack(options, lookups: .tables(tables)), summaries)
     }
 
     static func lookupRejectsName(_ lookup: String) -> String { "lookup_\(lookup)_rejects.csv" }
@@ -240,10 +255,10 @@ public enum Sweep {
         var st = stat()
         let path = try SQLiteTableSource.parse(options.inputPath)?.path ?? options.inputPath
         guard stat(path, &st) == 0 else { throw SweepError.io("cannot read '\(path)': \(SweepFiles.lastError)") }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var h = FNV1a()
         func mix<C: Collection<UInt8>>(_ bytes: C) {
-            for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-            h = (h ^ 0xFF) &* 0x100_0000_01b3
+            h.combine(bytes)
+            h.endPart()
         }
         func mix(_ s: String) { mix(s.utf8) }
         mix("v\(formatVersion)")
@@ -257,7 +272,7 @@ public enum Sweep {
             guard stat(file, &st) == 0 else { throw SweepError.io("cannot read lookup '\(name)' file '\(file)': \(SweepFiles.lastError)") }
             mix("\(name)=\((file as NSString).standardizingPath) \(st.st_size) \(st.st_mtim.tv_sec) \(st.st_mtim.tv_nsec)")
         }
-        return String(h, radix: 16)
+        return String(h.value, radix: 16)
     }
 }
 

@@ -236,15 +236,16 @@ final class SweepWorker {
         if anyFailed, (0..<fields.count).contains(where: { failed[$0] && plan.fieldReject[$0] == nil }) {
             return plan.reasons.firstIndex(of: SweepPlan.defaultFieldReason)
         }
+        if anyFailed {
+            // Rejected either way: the first in source order of the failed fields' rejects and a
+            // `when` reject that holds. The rules never run on the placeholders (no lookups
+            // asked for, no errors counted).
+            var first = evaluator.firstRejection(record) ?? plan.rejectReason.count
+            for f in 0..<fields.count where failed[f] { first = min(first, plan.fieldReject[f]!) }
+            return plan.rejectReason[first]
+        }
         let decision = evaluator.evaluate(record)
         for e in decision.errors where e.rule >= 0 { result.errorCounts[e.rule, default: 0] += 1 }
-        // The first failing reject in source order: a field reject before the condition that held.
-        let limit = decision.reject ?? plan.rejectReason.count
-        if anyFailed {
-            var first = limit
-            for f in 0..<fields.count where failed[f] { first = min(first, plan.fieldReject[f]!) }
-            if first < limit { return plan.rejectReason[first] }
-        }
         if let r = decision.reject { return plan.rejectReason[r] }
         appendEmits(decision, row: row, line: batch.lineNumber(row), into: result)
         return nil
