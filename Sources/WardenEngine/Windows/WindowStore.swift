@@ -21,8 +21,8 @@ import WardenLang
 ///   *late*: its value is computed the same way from what is still stored, it is not stored
 ///   itself, and ``Observation/late`` says so.
 /// - **sum and distinct.** `sum(f)` adds `f` over the window (a null `f` adds nothing; ints,
-///   durations and decimals are summed exactly, as long as the window's total fits the type —
-///   ±922 trillion for decimals);
+///   durations and decimals are summed exactly in 128 bits, and a total beyond the type's
+///   range saturates at its bound rather than wrapping);
 ///   `distinct(f)` counts the different non-null values of `f` (compared by their text).
 /// - **Memory.** A key's events older than `newest − D − lateTolerance` are dropped as new
 ///   events arrive; a key with nothing left is removed by a sweep that runs when a lock
@@ -34,8 +34,9 @@ import WardenLang
 /// - **Restart.** ``snapshot()`` / ``restore(_:)`` carry every stored event across a restart
 ///   (``WindowSnapshotFile`` keeps them in SQLite).
 ///
-/// Windows are matched by *identity* (aggregate, fields, duration) — a reloaded pack whose
-/// window is unchanged keeps its state (``init(program:options:previous:)``).
+/// Windows are matched by *identity* (aggregate, fields and types, duration, key cap, time
+/// field) — a reloaded pack whose window is unchanged keeps its state
+/// (``init(program:options:previous:)``), and identical windows of one pack share one state.
 ///
 /// ```swift
 /// let store = WindowStore(program: pack.program)
