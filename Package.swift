@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(
             name: "WardenServerTests",
             dependencies: [
-                "WardenServer", "WardenEngine",
+                "WardenServer", "WardenEngine", "warden",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
