@@ -25,9 +25,9 @@ import WardenEngine
             $0.webhookDelivery.maxBatch = 10
             $0.webhookDelivery.requestTimeout = .seconds(2)
         }
-        var sentKeys: [String] = []
-        var slowest: Duration = .zero
-        try await server.makeApplication().test(.router) { client in
+        let (sentKeys, slowest) = try await server.makeApplication().test(.router) { client in
+            var sentKeys: [String] = []
+            var slowest: Duration = .zero
             func send(_ n: Int, phase: String) async throws -> Duration {
                 var worst: Duration = .zero
                 for i in 0..<n {
@@ -69,6 +69,7 @@ import WardenEngine
             #expect(metrics.contains("warden_alerts_raised_total 120\n"))
             #expect(metrics.contains("warden_alerts_written_total{sink=\"file\"} 120\n"))
             #expect(!metrics.contains("warden_alert_retries_total 0\n"))
+            return (sentKeys, slowest)
         }
         await receiver.stop()
         #expect(slowest < .milliseconds(500), "slowest scoring request during the outage: \(slowest)")
@@ -101,8 +102,8 @@ import WardenEngine
             $0.webhookDelivery.attempts = 3
             $0.webhookDelivery.initialBackoff = .milliseconds(300)
         }
-        var keys: [String] = []
-        try await server.makeApplication().test(.router) { client in
+        let keys = try await server.makeApplication().test(.router) { client in
+            var keys: [String] = []
             for i in 0..<30 {
                 let key = "Q\(i)"
                 #expect(try await client.post("/v1/score", Fixture.tinyEvent(key, amount: "1500")).status == .ok)
@@ -110,6 +111,7 @@ import WardenEngine
             }
             let metrics = try await client.get("/metrics").text
             #expect(metrics.contains("warden_alerts_dead_lettered_total{reason=\"queue_full\"}"))
+            return keys
         }
         // After the graceful shutdown every alert is in the dead-letter file exactly once (the
         // webhook never listened): queue_full while scoring, webhook or shutdown for the queued.

@@ -221,8 +221,9 @@ import WardenEngine
         var withBad = events
         withBad[7] = withBad[7].replacingOccurrences(of: #""kyc_level": "#, with: #""kyc_level": "x", "ignored": "#)
         withBad[42] = #"{"txn_id": 5}"#
+        let body = "[\n" + withBad.joined(separator: ",\n") + "\n]"
         try await server.makeApplication().test(.router) { client in
-            let r = try await client.post("/v1/score/batch", "[\n" + withBad.joined(separator: ",\n") + "\n]")
+            let r = try await client.post("/v1/score/batch", body)
             #expect(r.status == .ok)
             #expect(r.headers[.contentType] == "application/json")
             let items = Fixture.json(r.body) as? [[String: Any]] ?? []

@@ -18,9 +18,14 @@ import Testing
     }
 
     /// A running `warden serve`, its standard error collected as it comes.
-    final class Running: Sendable {
+    final class Output: Sendable {
+        let text = Mutex("")
+    }
+
+    final class Running: @unchecked Sendable {  // Process is not Sendable; used from the test task only
         let process: Process
-        let stderr = Mutex("")
+        let output = Output()
+        var stderr: String { output.text.withLock { $0 } }
 
         init(_ args: [String]) throws {
             process = Process()
@@ -29,18 +34,18 @@ import Testing
             let pipe = Pipe()
             process.standardError = pipe
             process.standardOutput = FileHandle.nullDevice
-            let stderr = self.stderr
+            let output = self.output
             pipe.fileHandleForReading.readabilityHandler = { h in
                 let data = h.availableData
-                stderr.withLock { $0 += String(decoding: data, as: UTF8.self) }
+                output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
             }
             try process.run()
         }
 
         /// The port from the "listening" log line.
         func port() async -> Int? {
-            _ = await Fixture.eventually(timeout: .seconds(30)) { stderr.withLock { $0.contains("listening") } || !process.isRunning }
-            let text = stderr.withLock { $0 }
+            _ = await Fixture.eventually(timeout: .seconds(30)) { stderr.contains("listening") || !process.isRunning }
+            let text = stderr
             guard let r = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression) else { return nil }
             return Int(text[r].split(separator: ":").last ?? "")
         }
@@ -73,7 +78,7 @@ import Testing
                     "--alerts-dir", dir.appendingPathComponent("alerts").path]
 
         let first = try Running(args)
-        let port = try #require(await first.port(), "no listening line in: \(first.stderr.withLock { $0 })")
+        let port = try #require(await first.port(), "no listening line in: \(first.stderr)")
         #expect(try await Self.request(port, "/healthz").0 == 200)
         #expect(try await Self.request(port, "/v1/score", body: Fixture.tinyEvent("T1")).0 == 401)
         for i in 0..<3 {
@@ -82,7 +87,7 @@ import Testing
             #expect(body.contains("\"pack\":\"fraud\""))
         }
         #expect(await first.terminate() == 0)
-        let log = first.stderr.withLock { $0 }
+        let log = first.stderr
         #expect(log.contains("window state saved"))
         #expect(log.contains("pack loaded"))
         #expect(FileManager.default.fileExists(atPath: state))
@@ -101,7 +106,7 @@ import Testing
         let run = try Running(["--rules", pack, "--port", "0"])
         _ = await Fixture.eventually(timeout: .seconds(20)) { !run.process.isRunning }
         #expect(run.process.terminationStatus == 1)
-        let err = run.stderr.withLock { $0 }
+        let err = run.stderr
         #expect(err.contains("pack 'tiny'"))
         #expect(err.contains("error[E"))
     }

@@ -75,7 +75,7 @@ enum Fixture {
     /// Writes the tiny pack (or `text`) to a temp dir and returns its path.
     static func writePack(_ text: String = tinyPackText, name: String = "tiny", in dir: URL = tempDirectory()) -> String {
         let path = dir.appendingPathComponent("\(name).rules").path
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return path
     }
 
