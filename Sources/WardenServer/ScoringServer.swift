@@ -22,6 +22,8 @@ public final class ScoringServer: Sendable {
     let limiter: InFlightLimiter
     let alerts: AlertPipeline?
     let logger: Logger
+    /// The served names, sorted; fixed at startup.
+    let packNames: [String]
 
     /// What stops the server from starting: a pack that does not compile (with its rendered
     /// diagnostics), an unusable window-state file or alerts directory, a bad option.
@@ -54,6 +56,7 @@ public final class ScoringServer: Sendable {
                 throw StartupError(description: "pack '\(pack.name)' (\(pack.path)) does not load:\n\(error.rendered)")
             }
         }
+        packNames = engine.loaded.map(\.name)
         if configuration.webhook != nil, configuration.alertsDirectory == nil {
             throw StartupError(description: "--webhook needs --alerts-dir: alerts the webhook cannot take go to DIR/dead-letter.jsonl")
         }
@@ -103,7 +106,7 @@ public final class ScoringServer: Sendable {
     /// requests in flight, drains the alert queue, saves window state.
     public func run() async throws {
         if configuration.token == nil {
-            logger.warning("no --token-file: every route is open to anyone who can reach \(configuration.host):\(configuration.port)")
+            logger.warning("no --token-file: every route is open to anyone who can reach the server", metadata: ["host": "\(configuration.host)"])
         }
         try await makeApplication().runService()
     }

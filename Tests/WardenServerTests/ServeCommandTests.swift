@@ -45,8 +45,9 @@ import Testing
         /// The port from the "listening" log line.
         func port() async -> Int? {
             _ = await Fixture.eventually(timeout: .seconds(30)) { stderr.contains("listening") || !process.isRunning }
-            let text = stderr
-            guard let r = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression) else { return nil }
+            guard let line = stderr.split(separator: "\n").first(where: { $0.contains("listening") }),
+                  let r = line.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression) else { return nil }
+            let text = line
             return Int(text[r].split(separator: ":").last ?? "")
         }
 

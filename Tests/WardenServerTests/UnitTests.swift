@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Testing
+import WardenEngine
 @testable import WardenServer
 
 @Suite struct UnitTests {
@@ -81,5 +82,27 @@ import Testing
         try? await Task.sleep(for: .milliseconds(50))
         #expect(q.offer(7) == .enqueued)
         #expect(await taken == [7])
+    }
+}
+
+@Suite struct DecisionWritingTests {
+    /// `writeJSON(into:masked:)` (the service's path) writes exactly `json(masked:)`.
+    @Test func writeJSONIsJSON() throws {
+        let engine = try WardenEngine.Engine()
+        try engine.load(name: "payments", path: Fixture.paymentsPack)
+        var n = 0
+        for event in Fixture.sampleEvents {
+            for explain in [false, true] {
+                guard case .success(let s) = engine.score(pack: "payments", json: Array(event.utf8), explain: explain) else { continue }
+                for masked in [false, true] {
+                    var w = JSONWriter()
+                    w.writeRaw("[")
+                    s.writeJSON(into: &w, masked: masked)
+                    #expect(String(decoding: w.bytes.dropFirst(), as: UTF8.self) == s.json(masked: masked))
+                    n += 1
+                }
+            }
+        }
+        #expect(n > 700)
     }
 }

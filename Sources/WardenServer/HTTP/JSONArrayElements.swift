@@ -1,3 +1,5 @@
+import Foundation
+
 /// Splits a JSON array into the byte ranges of its elements without decoding them, so each
 /// element of a batch goes to the engine's single-pass record decoder, which reports its own
 /// errors (and field names) per element.
@@ -61,24 +63,24 @@ enum JSONArrayElements {
         case UInt8(ascii: "\""):
             try skipString(b, &i)
         case UInt8(ascii: "{"), UInt8(ascii: "["):
-            var stack: [UInt8] = []
+            // Depth only: a mismatched pair (`{]`) leaves the element unbalanced or ends it where
+            // the array's own syntax then fails, or reaches the record decoder, which rejects it.
+            var depth = 0
             repeat {
-                let c = b[i]
-                switch c {
+                switch b[i] {
                 case UInt8(ascii: "\""):
                     try skipString(b, &i)
                     continue
                 case UInt8(ascii: "{"), UInt8(ascii: "["):
-                    stack.append(c == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]"))
+                    depth += 1
                 case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    guard stack.last == c else { throw Failure(message: "mismatched '\(Character(UnicodeScalar(c)))'", offset: i) }
-                    stack.removeLast()
+                    depth -= 1
                 default:
                     break
                 }
                 i += 1
-            } while !stack.isEmpty && i < n
-            guard stack.isEmpty else { throw Failure(message: "unterminated element", offset: i) }
+            } while depth > 0 && i < n
+            guard depth == 0 else { throw Failure(message: "unterminated element", offset: i) }
         default:
             let start = i
             while i < n, b[i] != UInt8(ascii: ","), b[i] != UInt8(ascii: "]"), b[i] != 0x20, b[i] != 0x0A,
@@ -89,17 +91,22 @@ enum JSONArrayElements {
         }
     }
 
+    /// Moves `i` past the string starting at `b[i]`: `memchr` to each quote, then a quote preceded
+    /// by an odd number of backslashes is escaped and the search goes on.
     private static func skipString(_ b: UnsafeRawBufferPointer, _ i: inout Int) throws(Failure) {
         let start = i
-        i += 1
-        while i < b.count {
-            switch b[i] {
-            case UInt8(ascii: "\\"): i += 2
-            case UInt8(ascii: "\""):
-                i += 1
+        guard let base = b.baseAddress else { throw Failure(message: "unterminated string", offset: start) }
+        var from = i + 1
+        while from < b.count {
+            guard let hit = memchr(base + from, Int32(UInt8(ascii: "\"")), b.count - from) else { break }
+            let q = base.distance(to: UnsafeRawPointer(hit))
+            var backslashes = 0
+            while q - 1 - backslashes > start, b[q - 1 - backslashes] == UInt8(ascii: "\\") { backslashes += 1 }
+            if backslashes % 2 == 0 {
+                i = q + 1
                 return
-            default: i += 1
             }
+            from = q + 1
         }
         throw Failure(message: "unterminated string", offset: start)
     }

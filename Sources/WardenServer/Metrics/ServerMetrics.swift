@@ -52,12 +52,6 @@ package final class ServerMetrics: Sendable {
 
     private let state = Mutex(State())
 
-    private struct Tally {
-        var actions: [String: Int] = [:]
-        var hits: [Int: Int] = [:]
-        var flagged = 0
-        var alerts = 0
-    }
 
     package init() {}
 
@@ -71,40 +65,32 @@ package final class ServerMetrics: Sendable {
         }
     }
 
-    /// Decisions one request produced, all from one pack, and the events it refused as invalid.
-    package func decisions(_ scored: some Collection<ScoredDecision>, invalid: Int = 0, pack: String) {
-        guard let first = scored.first else {
-            if invalid > 0 { state.withLock { $0.invalidEvents[pack, default: 0] += invalid } }
-            return
+    /// One decision (`POST /v1/score`): counted straight under the lock, no tally.
+    package func decision(_ s: ScoredDecision, pack: String) {
+        let action = s.action
+        let rules = s.pack.program.rules
+        state.withLock { st in
+            st.decisions[Pair(a: pack, b: action), default: 0] += 1
+            for h in s.decision.hits { st.hits[Pair(a: pack, b: rules[h.rule].id), default: 0] += 1 }
+            if s.flagged { st.flagged[pack, default: 0] += 1 }
+            if s.alerts { st.alertsRaised += 1 }
         }
-        // Count by index first, outside the lock; a batch may span a reload, so group by version.
-        var tally = Tally()
-        var program = first.pack.program
-        var hitNames: [String: Int] = [:]
-        func flushHits() {
-            for (rule, n) in tally.hits { hitNames[program.rules[rule].id, default: 0] += n }
-            tally.hits.removeAll(keepingCapacity: true)
-        }
-        var generation = first.info.generation
-        for s in scored {
-            if s.info.generation != generation {
-                flushHits()
-                program = s.pack.program
-                generation = s.info.generation
-            }
-            tally.actions[s.action, default: 0] += 1
-            for h in s.decision.hits { tally.hits[h.rule, default: 0] += 1 }
-            if s.flagged { tally.flagged += 1 }
-            if s.alerts { tally.alerts += 1 }
-        }
-        flushHits()
+    }
+
+    /// Decisions a batch produced, counted as they were made (see ``DecisionTally``).
+    package func decisions(_ tally: DecisionTally, pack: String) {
         state.withLock { st in
             for (action, n) in tally.actions { st.decisions[Pair(a: pack, b: action), default: 0] += n }
-            for (rule, n) in hitNames { st.hits[Pair(a: pack, b: rule), default: 0] += n }
+            for (rule, n) in tally.hits { st.hits[Pair(a: pack, b: rule), default: 0] += n }
             if tally.flagged > 0 { st.flagged[pack, default: 0] += tally.flagged }
-            if invalid > 0 { st.invalidEvents[pack, default: 0] += invalid }
+            if tally.invalid > 0 { st.invalidEvents[pack, default: 0] += tally.invalid }
             st.alertsRaised += tally.alerts
         }
+    }
+
+    /// An event refused as invalid (400).
+    package func invalidEvent(pack: String) {
+        state.withLock { $0.invalidEvents[pack, default: 0] += 1 }
     }
 
     package func alertsWritten(sink: String, count: Int) {
@@ -205,6 +191,27 @@ package final class ServerMetrics: Sendable {
             out.sample("warden_alert_queue_depth", [], depth)
         }
         return out.text
+    }
+}
+
+/// A batch's decisions counted locally, then added to the metrics under one lock.
+package struct DecisionTally {
+    var actions: [String: Int] = [:]
+    var hits: [String: Int] = [:]
+    var flagged = 0
+    var alerts = 0
+    package var invalid = 0
+
+    package init() {}
+
+    package mutating func add(_ s: ScoredDecision) {
+        actions[s.action, default: 0] += 1
+        if !s.decision.hits.isEmpty {
+            let rules = s.pack.program.rules
+            for h in s.decision.hits { hits[rules[h.rule].id, default: 0] += 1 }
+        }
+        if s.flagged { flagged += 1 }
+        if s.alerts { alerts += 1 }
     }
 }
 
