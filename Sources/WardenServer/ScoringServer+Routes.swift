@@ -172,9 +172,9 @@ extension ScoringServer {
             if scored.alerts { alerts?.submit(scored) }
             metrics.decision(scored, pack: pack)
             var w = JSONWriter()
+            w.bytes.reserveCapacity(512)
             scored.writeJSON(into: &w)
-            return Response(status: .ok, headers: [.contentType: JSONResponse.contentType],
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: w.bytes)))
+            return JSONResponse.ok(bytes: w.bytes)
         case .failure(let error):
             metrics.invalidEvent(pack: pack)
             return Self.refusal(error).response
@@ -231,8 +231,7 @@ extension ScoringServer {
         }
         out.writeRaw("]")
         metrics.decisions(tally, pack: pack)
-        return Response(status: .ok, headers: [.contentType: JSONResponse.contentType],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: out.bytes)))
+        return JSONResponse.ok(bytes: out.bytes)
     }
 
     static func refusal(_ error: Engine.ScoreError) -> Refusal {

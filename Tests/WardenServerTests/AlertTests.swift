@@ -21,7 +21,7 @@ import WardenEngine
             $0.webhook = URL(string: "http://127.0.0.1:\(port)/hook")
             $0.webhookDelivery.attempts = 5
             $0.webhookDelivery.initialBackoff = .milliseconds(100)
-            $0.webhookDelivery.maxBackoff = .milliseconds(400)
+            $0.webhookDelivery.maxBackoff = .milliseconds(800)
             $0.webhookDelivery.maxBatch = 10
             $0.webhookDelivery.requestTimeout = .seconds(2)
         }
@@ -42,12 +42,13 @@ import WardenEngine
                 return worst
             }
             // 1. Nothing listens on the port: connection refused. One batch's five attempts take
-            // 100+200+400+400 ms; scoring must not wait for any of it.
+            // 100+200+400+800 ms; scoring must not wait for any of it (were it to, one request
+            // would take 1.5 s and these 40 a minute).
             let phase1Start = ContinuousClock.now
             slowest = max(slowest, try await send(40, phase: "down"))
             let phase1 = ContinuousClock.now - phase1Start
-            #expect(phase1 < .seconds(1), "40 scoring requests took \(phase1) while the webhook was down")
-            try await Task.sleep(for: .milliseconds(1_500))  // the first batch exhausts its attempts
+            #expect(phase1 < .seconds(5), "40 scoring requests took \(phase1) while the webhook was down")
+            try await Task.sleep(for: .milliseconds(2_000))  // the first batch exhausts its attempts
 
             // 2. Listening but answering 500.
             receiver.state.withLock { $0.failing = true }
@@ -72,7 +73,7 @@ import WardenEngine
             return (sentKeys, slowest)
         }
         await receiver.stop()
-        #expect(slowest < .milliseconds(500), "slowest scoring request during the outage: \(slowest)")
+        #expect(slowest < .seconds(1), "slowest scoring request during the outage: \(slowest)")
 
         let delivered = receiver.state.withLock { $0.accepted }
         let dead = Fixture.jsonLines(dir.appendingPathComponent("dead-letter.jsonl"))

@@ -9,10 +9,18 @@ enum JSONResponse {
         make(.ok, json)
     }
 
+    /// Built once: HTTPFields validate and allocate on creation; copies share storage.
+    static let headers: HTTPFields = [.contentType: contentType]
+
     static func make(_ status: HTTPResponse.Status, _ json: String, headers extra: HTTPFields = [:]) -> Response {
-        var headers = extra
-        headers[.contentType] = contentType
+        var headers = Self.headers
+        if !extra.isEmpty { headers.append(contentsOf: extra) }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: json)))
+    }
+
+    /// 200 with a JSON body already in bytes.
+    static func ok(bytes: [UInt8]) -> Response {
+        Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// `{"error": message, extra…}`; `extra` values are raw JSON.
