@@ -46,7 +46,7 @@ public struct ServerConfiguration: Sendable {
     /// Largest body `POST /v1/score/batch` accepts (413 beyond).
     public var maxBatchBytes: Int = 8 * 1024 * 1024
     /// From the moment the handler sees the request to the moment scoring starts: a request
-    /// whose body has not arrived by then gets 504 and is not scored.
+    /// whose body arrived later gets 504 and is not scored.
     public var deadline: Duration = .milliseconds(50)
     /// Scoring requests (single and batch) handled at once; one more gets 503 at once.
     public var maxInFlight: Int = 256
@@ -54,7 +54,8 @@ public struct ServerConfiguration: Sendable {
     public var alertQueueCapacity: Int = 10_000
     /// Rotate the alerts file when it reaches this size, or when the UTC day changes.
     public var alertFileMaxBytes: Int = 64 * 1024 * 1024
-    /// Close idle keep-alive connections after this long.
+    /// Close a connection that has read nothing for this long: idle keep-alive connections, and
+    /// clients stalled in the middle of a body (which frees their in-flight slot).
     public var idleTimeout: Duration = .seconds(60)
 
     public init(packs: [PackSource]) {
