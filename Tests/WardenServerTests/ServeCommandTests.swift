@@ -93,13 +93,21 @@ import Testing
         #expect(log.contains("pack loaded"))
         #expect(FileManager.default.fileExists(atPath: state))
 
-        // Restarted on the same state file: the three accounts' windows are back.
-        let second = try Running(args)
+        // Restarted on the same state file: the three accounts' windows are back. (JSON logs
+        // this time: every line an object with ts, level and msg.)
+        let second = try Running(args + ["--log-format", "json"])
         let port2 = try #require(await second.port())
         let (status, metrics) = try await Self.request(port2, "/metrics", token: "tok-123")
         #expect(status == 200)
         #expect(metrics.contains("warden_window_keys{pack=\"fraud\",window=\"txns_1h\"} 3\n"), "\(metrics)")
         #expect(await second.terminate() == 0)
+        let lines = second.stderr.split(separator: "\n")
+        #expect(lines.count >= 3)
+        for line in lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["msg"] is String && object?["level"] is String && object?["ts"] is String, "\(line)")
+        }
+        #expect(lines.contains { $0.contains(#""msg":"pack loaded""#) && $0.contains(#""pack":"fraud""#) })
     }
 
     @Test func aPackThatDoesNotCompileStopsStartupWithItsDiagnostics() async throws {
