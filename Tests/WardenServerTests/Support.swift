@@ -156,20 +156,23 @@ extension TestResponse {
 }
 
 /// A webhook receiver on a local port: a second Hummingbird app that records each alert it
-/// accepts, and answers 500 (taking nothing) while `failing`.
+/// accepts. It answers 200 (`.ok`), 500 taking nothing (`.failing`), or holds each POST
+/// unanswered (`.hanging`) until ``release(accepting:)``.
 final class WebhookReceiver: Sendable {
+    enum Mode { case ok, failing, hanging }
     struct State {
-        var failing = false
+        var mode = Mode.ok
         var accepted: [(alertID: String, key: String)] = []
         var refusedPosts = 0
-        var acceptedPosts = 0
+        var hung: [CheckedContinuation<Bool, Never>] = []
     }
     let state = Mutex(State())
     let port: Int
     private let task = Mutex<Task<Void, any Error>?>(nil)
 
-    init(port: Int) {
+    init(port: Int, mode: Mode = .ok) {
         self.port = port
+        state.withLock { $0.mode = mode }
     }
 
     /// Starts listening; returns once the server is accepting connections.
@@ -177,7 +180,7 @@ final class WebhookReceiver: Sendable {
         let router = Router()
         router.post("/hook") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 16 << 20)
-            return self.handle(body)
+            return await self.handle(body)
         }
         let (started, continuation) = AsyncStream<Void>.makeStream()
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
@@ -187,25 +190,47 @@ final class WebhookReceiver: Sendable {
     }
 
     func stop() async {
+        release(accepting: false)
         let t = task.withLock { $0 }
         t?.cancel()
         _ = try? await t?.value
     }
 
-    private func handle(_ body: ByteBuffer) -> Response {
-        let failing = state.withLock { s in
-            if s.failing { s.refusedPosts += 1 }
-            return s.failing
+    /// POSTs being held unanswered now.
+    var hanging: Int { state.withLock { $0.hung.count } }
+
+    /// Answers the held POSTs (200 and recorded, or 500) and switches to `.ok` or `.failing`.
+    func release(accepting: Bool) {
+        let held = state.withLock { s in
+            s.mode = accepting ? .ok : .failing
+            defer { s.hung = [] }
+            return s.hung
         }
-        if failing { return Response(status: .internalServerError) }
+        for c in held { c.resume(returning: accepting) }
+    }
+
+    private func handle(_ body: ByteBuffer) async -> Response {
+        let accept = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+            let answer: Bool? = state.withLock { s in
+                switch s.mode {
+                case .ok: return true
+                case .failing: return false
+                case .hanging:
+                    s.hung.append(c)
+                    return nil
+                }
+            }
+            if let answer { c.resume(returning: answer) }
+        }
+        guard accept else {
+            state.withLock { $0.refusedPosts += 1 }
+            return Response(status: .internalServerError)
+        }
         let alerts = (Fixture.json(body) as? [[String: Any]]) ?? []
         let parsed = alerts.map { a in
             (alertID: a["alert_id"] as? String ?? "", key: (a["decision"] as? [String: Any])?["key"] as? String ?? "")
         }
-        state.withLock {
-            $0.accepted += parsed
-            $0.acceptedPosts += 1
-        }
+        state.withLock { $0.accepted += parsed }
         return Response(status: .ok)
     }
 }
