@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import WardenEngine
@@ -17,9 +18,20 @@ struct WindowStateSaver: Service {
             } catch {
                 break
             }
-            save(final: false)
+            await saveOffPool(final: false)
         }
-        save(final: true)
+        await saveOffPool(final: true)
+    }
+
+    /// Saving writes SQLite (blocking, milliseconds to seconds with many keys): on its own
+    /// thread, not on the cooperative pool scoring runs on.
+    private func saveOffPool(final: Bool) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                save(final: final)
+                c.resume()
+            }
+        }
     }
 
     func save(final: Bool) {

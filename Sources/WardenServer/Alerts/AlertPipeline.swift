@@ -36,6 +36,13 @@ final class AlertPipeline: Service, Sendable {
     /// Alerts taken from the queue per round (the file gets them in one write; the webhook in
     /// POSTs of `delivery.maxBatch`).
     static let roundSize = 1_000
+    /// A round smaller than that waits this long for company: at most ~100 file syncs a second
+    /// however alerts trickle in.
+    static let linger: Duration = .milliseconds(10)
+
+    /// File writes and syncs block their thread: they run on this serial queue, never on the
+    /// two-thread cooperative pool that scoring runs on (an `fsync` there stalled scoring).
+    private let io = DispatchQueue(label: "warden.alerts.io")
 
     init(directory: String, webhook: URL?, configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger) throws(AppendFile.Failure) {
         queue = AlertQueue(capacity: configuration.alertQueueCapacity)
@@ -66,7 +73,11 @@ final class AlertPipeline: Service, Sendable {
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            while let batch = await queue.take(max: Self.roundSize) {
+            while var batch = await queue.take(max: Self.roundSize) {
+                if batch.count < Self.roundSize, !shuttingDown.isSet {
+                    try? await Task.sleep(for: Self.linger)
+                    batch += queue.poll(max: Self.roundSize - batch.count)
+                }
                 await deliver(batch.map { $0.render() })
             }
         } onGracefulShutdown: {
@@ -78,13 +89,16 @@ final class AlertPipeline: Service, Sendable {
 
     private func deliver(_ alerts: [RenderedAlert]) async {
         if let file {
-            do {
-                try file.write(alerts)
+            let written: Result<Void, AppendFile.Failure> = await onIOQueue {
+                do throws(AppendFile.Failure) { try file.write(alerts); return .success(()) } catch { return .failure(error) }
+            }
+            switch written {
+            case .success:
                 metrics.alertsWritten(sink: "file", count: alerts.count)
-            } catch {
+            case .failure(let error):
                 logger.error("cannot write the alerts file", metadata: ["error": "\(Redact.numbers(in: error.description))"])
                 if webhook == nil {
-                    deadLetterNow(alerts, reason: "file")
+                    await onIOQueue { self.deadLetterNow(alerts, reason: "file") }
                     return
                 }
             }
@@ -142,9 +156,15 @@ final class AlertPipeline: Service, Sendable {
             logger.error("webhook delivery failed; alerts go to the dead-letter file",
                          metadata: ["alerts": "\(alerts.count)", "attempts": "\(attempt)",
                                         "error": "\(Redact.numbers(in: failure))", "dead_letter": "\(deadLetter.path)"])
-            deadLetterNow(alerts, reason: reason, attempts: attempt)
+            let attempts = attempt
+            await onIOQueue { self.deadLetterNow(alerts, reason: reason, attempts: attempts) }
             return
         }
+    }
+
+    /// Runs blocking file I/O on ``io`` and resumes with its result.
+    private func onIOQueue<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { c in io.async { c.resume(returning: body()) } }
     }
 
     private func deadLetterNow(_ alerts: [RenderedAlert], reason: String, attempts: Int = 0) {

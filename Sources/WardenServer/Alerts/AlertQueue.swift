@@ -67,6 +67,21 @@ final class AlertQueue<Element: Sendable>: Sendable {
         }
     }
 
+    /// Takes up to `max` elements if any are queued; never waits.
+    func poll(max: Int) -> [Element] {
+        state.withLock { s in
+            guard s.count > 0 else { return [] }
+            let end = min(s.items.count, s.head + max)
+            let batch = Array(s.items[s.head..<end])
+            s.head = end
+            if s.head == s.items.count {
+                s.items.removeAll(keepingCapacity: s.items.count <= 4096)
+                s.head = 0
+            }
+            return batch
+        }
+    }
+
     /// No more offers are accepted; ``take(max:)`` drains what is queued, then returns nil.
     func finish() {
         let waiter = state.withLock { s in
