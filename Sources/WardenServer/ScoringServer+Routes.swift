@@ -207,6 +207,9 @@ extension ScoringServer {
         case .failure(let error):
             return JSONResponse.error(.badRequest, "invalid JSON at byte \(error.offset + 1): \(error.message)")
         }
+        guard ranges.count <= configuration.maxBatchEvents else {
+            return JSONResponse.error(.contentTooLarge, "the batch has \(ranges.count) events; at most \(configuration.maxBatchEvents) are accepted")
+        }
         var out = JSONWriter()
         out.bytes.reserveCapacity(ranges.count * 400 + 2)
         out.writeRaw("[")

@@ -75,6 +75,7 @@ public final class ScoringServer: Sendable {
 
     /// The Hummingbird application: the router plus the background services (alert writer,
     /// window-state saver), which shut down after the server has stopped taking requests.
+    /// Build and run one application per server: the alert writer is its queue's only consumer.
     public func makeApplication() -> some ApplicationProtocol {
         var services: [any Service] = []
         if configuration.windowStatePath != nil {

@@ -45,6 +45,9 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int = 64 * 1024
     /// Largest body `POST /v1/score/batch` accepts (413 beyond).
     public var maxBatchBytes: Int = 8 * 1024 * 1024
+    /// Most events one `POST /v1/score/batch` may carry (413 beyond): bounds the response too,
+    /// which for tiny invalid elements could otherwise be many times the request.
+    public var maxBatchEvents: Int = 10_000
     /// From the moment the handler sees the request to the moment scoring starts: a request
     /// whose body arrived later gets 504 and is not scored.
     public var deadline: Duration = .milliseconds(50)

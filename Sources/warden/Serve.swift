@@ -36,6 +36,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest body POST /v1/score/batch accepts (413 beyond).")
     var maxBatchBytes = 8 * 1024 * 1024
 
+    @Option(help: "Most events one POST /v1/score/batch may carry (413 beyond).")
+    var maxBatchEvents = 10_000
+
     @Option(help: "Milliseconds from receiving a request to starting to score it; 504 beyond, and the event is not scored.")
     var deadlineMs = 50
 
@@ -54,7 +57,7 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         if packs.isEmpty && !echo { throw ValidationError("give at least one pack: --rules PATH or --rules NAME=PATH") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
-        guard maxBodyBytes > 0, maxBatchBytes > 0 else { throw ValidationError("body limits must be positive") }
+        guard maxBodyBytes > 0, maxBatchBytes > 0, maxBatchEvents > 0 else { throw ValidationError("body and batch limits must be positive") }
         guard deadlineMs > 0 else { throw ValidationError("--deadline-ms must be at least 1") }
         guard maxInFlight >= 0 else { throw ValidationError("--max-in-flight must be 0 or more") }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format is text or json") }
@@ -96,6 +99,7 @@ struct Serve: AsyncParsableCommand {
         config.windowStatePath = windowState
         config.maxBodyBytes = maxBodyBytes
         config.maxBatchBytes = maxBatchBytes
+        config.maxBatchEvents = maxBatchEvents
         config.deadline = .milliseconds(deadlineMs)
         config.maxInFlight = maxInFlight
 

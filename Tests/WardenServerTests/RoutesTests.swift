@@ -110,6 +110,7 @@ import WardenEngine
         let server = try Fixture.server([Self.payments]) {
             $0.maxBodyBytes = 200
             $0.maxBatchBytes = 1_000
+            $0.maxBatchEvents = 10
         }
         try await server.makeApplication().test(.router) { client in
             #expect(Fixture.sampleEvents[0].utf8.count > 200)
@@ -121,6 +122,12 @@ import WardenEngine
             let small = try await client.post("/v1/score/batch", "[]")
             #expect(small.status == .ok)
             #expect(small.text == "[]")
+            let many = try await client.post("/v1/score/batch", "[" + Array(repeating: "{}", count: 11).joined(separator: ",") + "]")
+            #expect(many.status == .contentTooLarge)
+            #expect(Fixture.object(many.body)["error"] as? String == "the batch has 11 events; at most 10 are accepted")
+            let ten = try await client.post("/v1/score/batch", "[" + Array(repeating: "{}", count: 10).joined(separator: ",") + "]")
+            #expect(ten.status == .ok)
+            #expect((Fixture.json(ten.body) as? [[String: Any]])?.count == 10)
         }
     }
 

@@ -72,15 +72,22 @@ final class AlertPipeline: Service, Sendable {
     private let shuttingDown = ShutdownFlag()
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            while var batch = await queue.take(max: Self.roundSize) {
-                if batch.count < Self.roundSize, !shuttingDown.isSet {
-                    try? await Task.sleep(for: Self.linger)
-                    batch += queue.poll(max: Self.roundSize - batch.count)
+        // Graceful shutdown and cancellation both end intake and drain what is queued (on
+        // cancellation the webhook's waits end at once, so what fails is dead-lettered).
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                while var batch = await queue.take(max: Self.roundSize) {
+                    if batch.count < Self.roundSize, !shuttingDown.isSet {
+                        try? await Task.sleep(for: Self.linger)
+                        batch += queue.poll(max: Self.roundSize - batch.count)
+                    }
+                    await deliver(batch.map { $0.render() })
                 }
-                await deliver(batch.map { $0.render() })
+            } onGracefulShutdown: {
+                self.shuttingDown.set()
+                self.queue.finish()
             }
-        } onGracefulShutdown: {
+        } onCancel: {
             self.shuttingDown.set()
             self.queue.finish()
         }
