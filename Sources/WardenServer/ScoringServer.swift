@@ -37,6 +37,9 @@ public final class ScoringServer: Sendable {
         self.logger = logger
         limiter = InFlightLimiter(limit: configuration.maxInFlight)
         guard !configuration.packs.isEmpty else { throw StartupError(description: "no pack given: use --rules PACK") }
+        if configuration.webhook != nil, configuration.alertsDirectory == nil {
+            throw StartupError(description: "--webhook needs --alerts-dir: alerts the webhook cannot take go to DIR/dead-letter.jsonl")
+        }
         let names = configuration.packs.map(\.name)
         if let dup = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
             throw StartupError(description: "two packs are named '\(dup)': name them with --rules NAME=PATH")
@@ -57,9 +60,6 @@ public final class ScoringServer: Sendable {
             }
         }
         packNames = engine.loaded.map(\.name)
-        if configuration.webhook != nil, configuration.alertsDirectory == nil {
-            throw StartupError(description: "--webhook needs --alerts-dir: alerts the webhook cannot take go to DIR/dead-letter.jsonl")
-        }
         if let dir = configuration.alertsDirectory {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
