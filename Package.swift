@@ -11,6 +11,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
@@ -18,10 +21,19 @@ let package = Package(
         .target(name: "WardenLang"),
         .target(name: "WardenEngine", dependencies: ["WardenLang", "CPCRE2", "CSQLite"]),
         .target(name: "WardenSweep", dependencies: ["WardenEngine", "CSQLite"]),
+        .target(
+            name: "WardenServer",
+            dependencies: [
+                "WardenEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .executableTarget(
             name: "warden",
             dependencies: [
-                "WardenLang", "WardenEngine", "WardenSweep",
+                "WardenLang", "WardenEngine", "WardenSweep", "WardenServer",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Golden files and conformance cases are read from the source tree (#filePath), as data.
@@ -37,6 +49,14 @@ let package = Package(
             name: "warden-datagen",
             dependencies: ["WardenEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "tools/warden-datagen"),
+        .testTarget(
+            name: "WardenServerTests",
+            dependencies: [
+                "WardenServer", "WardenEngine", "warden",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "WardenCLITests", dependencies: ["warden", "warden-datagen", "WardenEngine"]),
     ]
 )

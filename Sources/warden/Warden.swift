@@ -2,11 +2,11 @@ import ArgumentParser
 
 /// The `warden` command: thin argument parsing over the library targets.
 @main
-struct Warden: ParsableCommand {
+struct Warden: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warden",
         abstract: "Rules-driven risk and compliance engine for payment platforms.",
-        subcommands: [Check.self, Format.self, Eval.self, Test.self, SweepCommand.self, Notify.self])
+        subcommands: [Check.self, Format.self, Eval.self, Test.self, SweepCommand.self, Notify.self, Serve.self])
 }
 
 /// Exit status 1: the command ran and found problems (invalid pack, failing test).
