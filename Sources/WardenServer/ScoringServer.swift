@@ -60,6 +60,10 @@ public final class ScoringServer: Sendable {
             }
         }
         packNames = engine.loaded.map(\.name)
+        for failure in engine.windowRestoreFailures {
+            // The pack serves with empty windows: loud, but not a reason to refuse payments.
+            logger.error("window state not restored", metadata: ["reason": "\(failure)"])
+        }
         if let dir = configuration.alertsDirectory {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -157,7 +157,7 @@ package final class ServerMetrics: Sendable {
         }
 
         out.header("warden_pack_reloads_total", "counter", "Pack loads (the first one included) by pack and result.")
-        for (pack, c) in engine.reloadCounts.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
+        for (pack, c) in engine.reloadCounts.sorted(by: { $0.key < $1.key }) {
             out.sample("warden_pack_reloads_total", [("pack", pack), ("result", "ok")], c.ok)
             out.sample("warden_pack_reloads_total", [("pack", pack), ("result", "failed")], c.failed)
         }
