@@ -208,6 +208,10 @@ public final class Engine: Sendable {
             if evaluator.firstRejection(record) != nil {
                 return ScoredDecision(snapshot: snapshot, record: record, decision: evaluator.evaluate(record), late: false)
             }
+            if snapshot.windows.isEmpty {
+                return ScoredDecision(snapshot: snapshot, record: record, decision: evaluator.evaluate(record, explain: explain),
+                                      late: false)
+            }
             let observed = snapshot.windows.observe(record)
             let decision = evaluator.evaluate(record, windows: observed.values, explain: explain)
             return ScoredDecision(snapshot: snapshot, record: record, decision: decision, late: observed.late,
@@ -240,23 +244,22 @@ public final class Engine: Sendable {
 
 /// Evaluators of one pack version, lent to one thread at a time (an `Evaluator` owns scratch
 /// registers). The lock is held only to take or return one.
-final class EvaluatorPool: @unchecked Sendable {
+final class EvaluatorPool: Sendable {
+    /// An evaluator in the pool: only ever used by the one thread that took it out.
+    struct Lent: @unchecked Sendable {
+        let evaluator: Evaluator
+    }
+
     private let pack: CompiledPack
-    private var free: [Evaluator] = []
-    private let lock = NSLock()
+    // A futex-based `Mutex` rather than `NSLock`: it is taken twice per event.
+    private let free = Mutex<[Lent]>([])
 
     init(pack: CompiledPack) { self.pack = pack }
 
     func with<R>(_ body: (Evaluator) -> R) -> R {
-        lock.lock()
-        let e = free.popLast() ?? pack.makeEvaluator()
-        lock.unlock()
-        defer {
-            lock.lock()
-            free.append(e)
-            lock.unlock()
-        }
-        return body(e)
+        let e = free.withLock { $0.popLast() } ?? Lent(evaluator: pack.makeEvaluator())
+        defer { free.withLock { $0.append(e) } }
+        return body(e.evaluator)
     }
 }
 
@@ -300,19 +303,7 @@ public struct ScoredDecision: Sendable {
     /// masked, as alerts and logs need.
     public func json(masked: Bool = false) -> String {
         var w = JSONWriter()
-        w.writeRaw("{\"pack\":")
-        w.writeString(info.name)
-        w.writeRaw(",\"version\":")
-        if let v = info.version { w.writeString(v) } else { w.writeRaw("null") }
-        w.writeRaw(",\"pack_hash\":")
-        w.writeString(info.contentHash)
-        if flagged { w.writeRaw(",\"flagged\":true") }
-        if late { w.writeRaw(",\"late\":true") }
-        w.writeRaw(",")
-        var body = JSONWriter()
-        pack.writeDecision(masked ? maskedDecision() : decision, record: record, line: nil, into: &body)
-        // Splice the decision object's members after ours.
-        w.writeRaw(String(body.string.dropFirst()))
+        writeJSON(into: &w, masked: masked)
         return w.string
     }
 

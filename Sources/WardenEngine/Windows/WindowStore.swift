@@ -124,6 +124,9 @@ public final class WindowStore: Sendable {
         return Observation(values: states.count == stateOf.count ? observed : stateOf.map { observed[$0] }, late: late)
     }
 
+    /// Whether the pack has no windows (observing is then a no-op).
+    public var isEmpty: Bool { states.isEmpty }
+
     /// Keys holding state, per window (in `Program.windows` order).
     public var keyCounts: [Int] { stateOf.map { states[$0].keyCount } }
 
