@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "WardenBenchmarksTests", dependencies: ["WardenBenchmarks", "WardenEngine"]),
         .testTarget(name: "WardenLangTests", dependencies: ["WardenLang", "WardenEngine"], exclude: ["golden"]),
         .testTarget(name: "WardenEngineTests", dependencies: ["WardenEngine", "WardenLang"], exclude: ["Conformance"]),
-        .testTarget(name: "WardenSweepTests", dependencies: ["WardenSweep", "WardenEngine", "CSQLite"]),
+        .testTarget(name: "WardenSweepTests", dependencies: ["WardenSweep", "WardenEngine", "CSQLite"], exclude: ["Fixtures"]),
         .executableTarget(
             name: "warden-datagen",
             dependencies: ["WardenEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
