@@ -116,7 +116,6 @@ public enum LookupLoader {
         }
         var best: [String: Best] = [:]
         best.reserveCapacity(wantedText.count)
-        defer { if wanted == nil { summary.keysWanted = summary.keysFound } }
         while let batch = try reader.nextBatch(maxRows: 8_192) {
             for row in 0..<batch.count {
                 summary.rowsRead += 1
@@ -167,6 +166,7 @@ public enum LookupLoader {
         }
         try rejects.close(sync: false)
         summary.keysFound = best.count
+        if wanted == nil { summary.keysWanted = best.count }  // a whole table: every key it has
         summary.seconds = Date().timeIntervalSince(started)
         let table = LookupTable(name: lookup.name, fieldCount: lookup.fields.count, rows: best.values.map(\.values),
                                 keyField: lookup.key, loadedKeys: wanted)
