@@ -117,6 +117,23 @@ extension ScoringServer {
         }
     }
 
+    /// What a scoring request names (pack, explain) and its body within `limit` bytes; the
+    /// deadline runs from here.
+    private func scoringRequest(_ request: Request, limit: Int) async
+        -> Result<(pack: String, explain: Bool, body: ByteBuffer), Refusal>
+    {
+        let start = ContinuousClock.now
+        let pack: String, explain: Bool
+        switch target(request) {
+        case .success(let t): (pack, explain) = t
+        case .failure(let r): return .failure(r)
+        }
+        switch await readBody(request, limit: limit, start: start) {
+        case .success(let body): return .success((pack, explain, body))
+        case .failure(let r): return .failure(r)
+        }
+    }
+
     /// Reads the body, within `limit` bytes (413) and before the deadline (504).
     ///
     /// The deadline runs from when the handler starts and is checked once the body is in: a
@@ -154,17 +171,11 @@ extension ScoringServer {
 
     /// `POST /v1/score`: one event → its decision.
     func scoreOne(_ request: Request) async -> Response {
-        let start = ContinuousClock.now
         guard limiter.tryAcquire() else { return overloaded() }
         defer { limiter.release() }
-        let pack: String, explain: Bool
-        switch target(request) {
-        case .success(let t): (pack, explain) = t
-        case .failure(let r): return r.response
-        }
-        let body: ByteBuffer
-        switch await readBody(request, limit: configuration.maxBodyBytes, start: start) {
-        case .success(let b): body = b
+        let pack: String, explain: Bool, body: ByteBuffer
+        switch await scoringRequest(request, limit: configuration.maxBodyBytes) {
+        case .success(let r): (pack, explain, body) = r
         case .failure(let r): return r.response
         }
         switch engine.score(pack: pack, json: Array(buffer: body), explain: explain) {
@@ -184,17 +195,11 @@ extension ScoringServer {
     /// `POST /v1/score/batch`: a JSON array of events → a JSON array of decisions in order; an
     /// invalid event gives `{"index": i, "error": …, "field": …}` at its place.
     func scoreBatch(_ request: Request) async -> Response {
-        let start = ContinuousClock.now
         guard limiter.tryAcquire() else { return overloaded() }
         defer { limiter.release() }
-        let pack: String, explain: Bool
-        switch target(request) {
-        case .success(let t): (pack, explain) = t
-        case .failure(let r): return r.response
-        }
-        let body: ByteBuffer
-        switch await readBody(request, limit: configuration.maxBatchBytes, start: start) {
-        case .success(let b): body = b
+        let pack: String, explain: Bool, body: ByteBuffer
+        switch await scoringRequest(request, limit: configuration.maxBatchBytes) {
+        case .success(let r): (pack, explain, body) = r
         case .failure(let r): return r.response
         }
         let bytes = Array(buffer: body)
