@@ -14,15 +14,20 @@ import Testing
         let stderr: String
     }
 
-    /// Runs `warden sweep` on `input` into `out` (ledger next to it); `killAfter` sends SIGKILL
-    /// after that many seconds if the process still runs.
+    /// Runs `warden sweep` on `input` into `out` (ledger next to it).
     static func sweep(_ input: URL, _ out: URL, resume: Bool = false, fault: String? = nil, killAfter: Double? = nil) throws -> Exit {
+        try run(["sweep", "--rules", CLITests.root.appendingPathComponent("rules/dormancy.rules").path,
+                 "--input", input.path, "--out", out.path, "--campaign", "kill-test",
+                 "--ledger", out.path + ".ledger.sqlite", "--batch-rows", "1000", "--checkpoint-interval", "0"]
+                + (resume ? ["--resume"] : []), fault: fault, killAfter: killAfter)
+    }
+
+    /// Runs `warden ARGUMENTS` with the fault hook set to `fault`; `killAfter` sends SIGKILL after
+    /// that many seconds if the process still runs.
+    static func run(_ arguments: [String], fault: String?, killAfter: Double? = nil) throws -> Exit {
         let p = Process()
         p.executableURL = CLITests.executable
-        p.arguments = ["sweep", "--rules", CLITests.root.appendingPathComponent("rules/dormancy.rules").path,
-                       "--input", input.path, "--out", out.path, "--campaign", "kill-test",
-                       "--ledger", out.path + ".ledger.sqlite", "--batch-rows", "1000", "--checkpoint-interval", "0"]
-            + (resume ? ["--resume"] : [])
+        p.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["WARDEN_SWEEP_FAULT"] = fault
         p.environment = env
@@ -107,24 +112,12 @@ import Testing
                                                       "--merchants", "20000", "--registry", "200000"])
 
     static func sweep(_ out: URL, resume: Bool = false, fault: String? = nil) throws -> SweepKillTests.Exit {
-        let p = Process()
-        p.executableURL = CLITests.executable
-        p.arguments = ["sweep", "--rules", CLITests.root.appendingPathComponent("rules/registration.rules").path,
-                       "--input", data.appendingPathComponent("merchants.csv").path,
-                       "--lookup", "registry=" + data.appendingPathComponent("registry.csv").path,
-                       "--out", out.path, "--campaign", "kill-test", "--ledger", out.path + ".ledger.sqlite",
-                       "--batch-rows", "500", "--checkpoint-interval", "0"] + (resume ? ["--resume"] : [])
-        var env = ProcessInfo.processInfo.environment
-        env["WARDEN_SWEEP_FAULT"] = fault
-        p.environment = env
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return SweepKillTests.Exit(status: p.terminationStatus, killed: p.terminationReason == .uncaughtSignal,
-                                   stderr: String(decoding: e, as: UTF8.self))
+        try SweepKillTests.run(["sweep", "--rules", CLITests.root.appendingPathComponent("rules/registration.rules").path,
+                                "--input", data.appendingPathComponent("merchants.csv").path,
+                                "--lookup", "registry=" + data.appendingPathComponent("registry.csv").path,
+                                "--out", out.path, "--campaign", "kill-test", "--ledger", out.path + ".ledger.sqlite",
+                                "--batch-rows", "500", "--checkpoint-interval", "0"] + (resume ? ["--resume"] : []),
+                               fault: fault)
     }
 
     static func contents(_ dir: URL) throws -> [String: Data] {
