@@ -162,6 +162,28 @@ import Testing
 
     /// A record a `reject … when` rejects gets `"reject":"CODE"` on its decision line and reaches
     /// no rule; an error in the condition rejects too, naming the reject.
+    /// `warden eval --lookup` loads the whole table; the explanation shows the looked-up row,
+    /// personal fields masked; a pack with a lookup but no `--lookup` is refused.
+    @Test func evalLooksUpRowsInAGivenTable() throws {
+        let dir = try Self.temporaryDirectory()
+        try """
+            uscc,name,legal_rep,reg_status,abnormal_list,dishonest,updated_at
+            91350100M000100Y43,星河贸易有限公司,张伟,存续,0,0,2021-01-01 10:00:00
+            91350100M000100Y43,星河贸易有限公司,张伟,注销,0,0,2022-06-01 10:00:00
+            """.write(to: dir.appendingPathComponent("registry.csv"), atomically: true, encoding: .utf8)
+        let merchant = #"{"merchant_id": "M1", "name": "星河贸易有限公司", "uscc": "91350100M000100Y43", "legal_rep": "张伟", "#
+            + #""license_expiry": "长期", "contact_phone": "13800138000", "contact_email": null, "#
+            + #""onboarded_at": "2020-01-01 10:00:00", "status": "active"}"#
+        let pack = Self.root.appendingPathComponent("rules/registration.rules").path
+        let r = try Self.warden(["eval", "--rules", pack, "--lookup", "registry=registry.csv", "--explain"],
+                                stdin: merchant, in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains(#""action":"deregister""#))                   // the latest row: 注销
+        #expect(r.stdout.contains(#""reg_status":"注销""#) && r.stdout.contains(#""legal_rep":"张*""#))
+        let missing = try Self.warden(["eval", "--rules", pack], stdin: merchant, in: dir)
+        #expect(missing.status != 0 && missing.stderr.contains("--lookup registry=FILE"))
+    }
+
     @Test func evalMarksRejectedRecords() throws {
         let dir = try Self.temporaryDirectory()
         try """

@@ -77,7 +77,7 @@ struct Compiler {
                 })
             } else {
                 diagnostics.error(.missingRuntime, "lookup '\(l.name)' needs its table, which this command does not load",
-                                  at: l.span, help: "give the table with --lookup \(l.name)=FILE (warden sweep)")
+                                  at: l.span, help: "give the table with --lookup \(l.name)=FILE (warden sweep, warden eval)")
             }
         }
         // Every const is computed once here, used or not, so a failing one is reported at its
