@@ -10,6 +10,22 @@ final class AlertQueue<Element: Sendable>: Sendable {
         var waiter: CheckedContinuation<Void, Never>? = nil
         var finished = false
         var count: Int { items.count - head }
+
+        /// Removes up to `max` of the oldest elements; the storage is reset when empty and
+        /// compacted once most of it is dead.
+        mutating func dequeue(max: Int) -> [Element] {
+            let end = min(items.count, head + max)
+            let batch = Array(items[head..<end])
+            head = end
+            if head == items.count {
+                items.removeAll(keepingCapacity: items.count <= 4096)
+                head = 0
+            } else if head > 4096, head * 2 > items.count {
+                items.removeFirst(head)
+                head = 0
+            }
+            return batch
+        }
     }
 
     let capacity: Int
@@ -40,19 +56,7 @@ final class AlertQueue<Element: Sendable>: Sendable {
     func take(max: Int) async -> [Element]? {
         while true {
             let taken: [Element]?? = state.withLock { s in
-                if s.count > 0 {
-                    let end = min(s.items.count, s.head + max)
-                    let batch = Array(s.items[s.head..<end])
-                    s.head = end
-                    if s.head == s.items.count {
-                        s.items.removeAll(keepingCapacity: s.items.count <= 4096)
-                        s.head = 0
-                    } else if s.head > 4096, s.head * 2 > s.items.count {
-                        s.items.removeFirst(s.head)
-                        s.head = 0
-                    }
-                    return .some(batch)
-                }
+                if s.count > 0 { return .some(s.dequeue(max: max)) }
                 return s.finished ? .some(nil) : nil
             }
             if let result = taken { return result }
@@ -69,17 +73,7 @@ final class AlertQueue<Element: Sendable>: Sendable {
 
     /// Takes up to `max` elements if any are queued; never waits.
     func poll(max: Int) -> [Element] {
-        state.withLock { s in
-            guard s.count > 0 else { return [] }
-            let end = min(s.items.count, s.head + max)
-            let batch = Array(s.items[s.head..<end])
-            s.head = end
-            if s.head == s.items.count {
-                s.items.removeAll(keepingCapacity: s.items.count <= 4096)
-                s.head = 0
-            }
-            return batch
-        }
+        state.withLock { s in s.count > 0 ? s.dequeue(max: max) : [] }
     }
 
     /// No more offers are accepted; ``take(max:)`` drains what is queued, then returns nil.
