@@ -311,6 +311,10 @@ public struct Zone: Sendable, Hashable {
     let starts: [Int64]
     /// `offsets[k]` is in force from `starts[k]` up to `starts[k + 1]`; seconds east of UTC.
     let offsets: [Int32]
+    /// The last period's start and offset (`starts.last`, `offsets.last`): instants after the
+    /// last transition, nearly all of them in zones without DST today, skip the search.
+    let lastStart: Int64
+    let lastOffset: Int32
 
     /// China Standard Time with its historical DST (1919, 1940–1949, 1986–1991) and LMT before 1901.
     public static let shanghai: Zone = Zone(identifier: "Asia/Shanghai")
@@ -352,6 +356,8 @@ public struct Zone: Sendable, Hashable {
         self.identifier = identifier
         self.starts = [Zone.sentinel]
         self.offsets = [offset]
+        lastStart = Zone.sentinel
+        lastOffset = offset
     }
 
     /// Builds from `(start, offset)` pairs in ascending order, dropping no-op transitions.
@@ -365,6 +371,8 @@ public struct Zone: Sendable, Hashable {
         self.identifier = identifier
         self.starts = starts
         self.offsets = offsets
+        lastStart = starts[starts.count - 1]
+        lastOffset = offsets[offsets.count - 1]
     }
 
     public static func == (a: Zone, b: Zone) -> Bool { a.identifier == b.identifier }
@@ -374,7 +382,7 @@ public struct Zone: Sendable, Hashable {
     /// - Complexity: O(1) for single-offset zones, else O(log t) over the transitions.
     @inline(__always)
     public func offset(atUTC epochSeconds: Int64) -> Int {
-        if offsets.count == 1 { return Int(offsets[0]) }
+        if epochSeconds >= lastStart { return Int(lastOffset) }
         return Int(offsets[period(atUTC: epochSeconds)])
     }
 
@@ -388,7 +396,8 @@ public struct Zone: Sendable, Hashable {
     /// `ZonedDateTime.ofLocal` without a preferred offset.
     /// - Complexity: O(1) for single-offset zones, else O(log t).
     public func utc(fromLocal localSeconds: Int64) -> Int64 {
-        if offsets.count == 1 { return localSeconds - Int64(offsets[0]) }
+        // Past the last transition by more than any offset: its offset, as the scan finds.
+        if localSeconds >= lastStart + 2 * 86_400 { return localSeconds - Int64(lastOffset) }
         // Any period whose local span can hold `localSeconds` starts within a day of it
         // (offsets are under ±26 h), so scan forward from the period a day and more earlier.
         var k = period(atUTC: localSeconds - 2 * 86_400)

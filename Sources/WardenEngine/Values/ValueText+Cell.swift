@@ -1,4 +1,7 @@
 import WardenLang
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension ValueText {
     /// Why a text cell did not decode (see ``decodeCell(_:as:zone:)``).
@@ -27,31 +30,73 @@ extension ValueText {
     /// ```
     /// - Complexity: O(n) in the cell's length; allocates only for strings.
     public static func decodeCell(_ b: UnsafeBufferPointer<UInt8>, as type: ValueType, zone: Zone) -> Result<Value, CellFailure> {
-        if b.isEmpty {
-            if type.isOptional { return .success(.null) }
-            if type == .string { return .success(.string("")) }
-            return .failure(.missing)
-        }
-        let value: Value?
-        switch type.unwrapped {
-        case .string: value = .string(String(decoding: b, as: UTF8.self))
-        case .int: value = parseInt64(utf8: b).map { .int($0) }
-        case .decimal: value = Money(utf8: b).map { .money($0) }
-        case .bool:
-            value = b.count == 1 && (b[0] == UInt8(ascii: "0") || b[0] == UInt8(ascii: "1")) ? .bool(b[0] == UInt8(ascii: "1")) : nil
-        case .date: value = b.count == 10 ? Civil.dateField(b).map { .int($0) } : nil
-        case .timestamp:
-            if b.count == 19, b[10] == UInt8(ascii: " "), let days = Civil.dateField(b), let secs = Civil.timeField(b, at: 11) {
-                value = .int(zone.utc(fromLocal: days * 86_400 + secs))
-            } else {
-                value = nil
+        CellForm(type).decode(b, zone: zone)
+    }
+
+    /// How cells of one type decode, worked out once per column: a sweep decodes tens of
+    /// millions of cells, and matching on a `ValueType` (an indirect enum) for each one costs
+    /// a copy, a retain and a release per cell. ``decode(_:zone:)`` is
+    /// ``decodeCell(_:as:zone:)``'s meaning exactly.
+    public struct CellForm: Sendable {
+        enum Kind: UInt8, Sendable { case string, int, decimal, bool, date, timestamp, duration, enumeration, none }
+        let kind: Kind
+        let optional: Bool
+        /// Enum members' names as bytes, in declaration order (ordinal = index).
+        let members: [[UInt8]]
+
+        public init(_ type: ValueType) {
+            optional = type.isOptional
+            var members: [[UInt8]] = []
+            switch type.unwrapped {
+            case .string: kind = .string
+            case .int: kind = .int
+            case .decimal: kind = .decimal
+            case .bool: kind = .bool
+            case .date: kind = .date
+            case .timestamp: kind = .timestamp
+            case .duration: kind = .duration
+            case .enumeration(let e):
+                kind = .enumeration
+                members = e.members.map { Array($0.utf8) }
+            default: kind = .none
             }
-        case .duration: value = parseDuration(utf8: b).map { .int($0) }
-        case .enumeration(let e):
-            value = e.members.firstIndex(where: { $0.utf8.elementsEqual(b) }).map { .int(Int64($0)) }
-        default: value = nil
+            self.members = members
         }
-        return value.map { .success($0) } ?? .failure(.invalid)
+
+        public func decode(_ b: UnsafeBufferPointer<UInt8>, zone: Zone) -> Result<Value, CellFailure> {
+            if b.isEmpty {
+                if optional { return .success(.null) }
+                if kind == .string { return .success(.string("")) }
+                return .failure(.missing)
+            }
+            let value: Value?
+            switch kind {
+            case .string: value = .string(String(decoding: b, as: UTF8.self))
+            case .int: value = parseInt64(utf8: b).map { .int($0) }
+            case .decimal: value = Money(utf8: b).map { .money($0) }
+            case .bool:
+                value = b.count == 1 && (b[0] == UInt8(ascii: "0") || b[0] == UInt8(ascii: "1")) ? .bool(b[0] == UInt8(ascii: "1")) : nil
+            case .date: value = b.count == 10 ? Civil.dateField(b).map { .int($0) } : nil
+            case .timestamp:
+                if b.count == 19, b[10] == UInt8(ascii: " "), let days = Civil.dateField(b), let secs = Civil.timeField(b, at: 11) {
+                    value = .int(zone.utc(fromLocal: days * 86_400 + secs))
+                } else {
+                    value = nil
+                }
+            case .duration: value = parseDuration(utf8: b).map { .int($0) }
+            case .enumeration:
+                var ordinal: Int? = nil
+                for (i, m) in members.enumerated() where m.count == b.count {
+                    if m.withUnsafeBufferPointer({ memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 }) {
+                        ordinal = i
+                        break
+                    }
+                }
+                value = ordinal.map { .int(Int64($0)) }
+            case .none: value = nil
+            }
+            return value.map { .success($0) } ?? .failure(.invalid)
+        }
     }
 
     /// Whether ``decodeCell(_:as:zone:)`` can succeed for every cell of `type` (strings and

@@ -106,7 +106,7 @@ final class SortedOutput: @unchecked Sendable {
         // A binary heap of readers ordered by their current key.
         var heap: [Int] = []
         for (i, r) in readers.enumerated() where try r.advance() { heap.append(i) }
-        func less(_ a: Int, _ b: Int) -> Bool { readers[a].key.lexicographicallyPrecedes(readers[b].key) }
+        func less(_ a: Int, _ b: Int) -> Bool { readers[a].precedes(readers[b]) }
         func siftDown(_ start: Int) {
             var i = start
             while true {
@@ -123,8 +123,8 @@ final class SortedOutput: @unchecked Sendable {
         var rows = 0
         while let top = heap.first {
             let r = readers[top]
-            try r.line.withUnsafeBytes { try out.write($0) }
-            try r.send.withUnsafeBytes { b in try send?.write(b) }
+            try out.write(r.line)
+            if let send { try send.write(r.send) }
             rows += 1
             if try r.advance() {
                 siftDown(0)
@@ -142,24 +142,82 @@ final class SortedOutput: @unchecked Sendable {
     }
 }
 
-/// Reads a run file entry by entry.
+/// Reads a run file entry by entry, straight from its read buffer: the current entry's key,
+/// line and send text are views into that buffer, valid until the next ``advance()``. The merge
+/// touches every output row once through here, so nothing is allocated or copied per row.
 final class RunReader {
-    private let source: FileSource
-    private(set) var key: [UInt8] = []
-    private(set) var line: [UInt8] = []
-    private(set) var send: [UInt8] = []
+    let path: String
+    private let fd: Int32
+    private var buffer: UnsafeMutableRawBufferPointer
+    /// The buffered bytes are `buffer[start..<end]`; the current entry starts before `start`.
+    private var start = 0
+    private var end = 0
+    private var atEOF = false
+    private(set) var key = UnsafeRawBufferPointer(start: nil, count: 0)
+    private(set) var line = UnsafeRawBufferPointer(start: nil, count: 0)
+    private(set) var send = UnsafeRawBufferPointer(start: nil, count: 0)
 
-    init(path: String) throws { source = try FileSource(path: path, bufferSize: 64 << 10) }
+    static let bufferSize = 128 << 10
+
+    init(path: String) throws {
+        self.path = path
+        fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw SweepError.io("cannot open '\(path)': \(SweepFiles.lastError)") }
+        buffer = .allocate(byteCount: RunReader.bufferSize, alignment: 16)
+    }
+
+    deinit {
+        buffer.deallocate()
+        Glibc.close(fd)
+    }
+
+    /// Whether the current entry's key sorts before `other`'s (keys are compared as bytes).
+    @inline(__always)
+    func precedes(_ other: RunReader) -> Bool {
+        let n = min(key.count, other.key.count)
+        let c = n == 0 ? 0 : memcmp(key.baseAddress!, other.key.baseAddress!, n)
+        return c != 0 ? c < 0 : key.count < other.key.count
+    }
 
     /// Loads the next entry; `false` at the end of the file.
     func advance() throws -> Bool {
-        var head: (UInt32, UInt32, UInt32) = (0, 0, 0)
-        let got = try withUnsafeMutableBytes(of: &head) { try source.read(into: $0) }
-        if got == 0 { return false }
-        guard got == 12 else { throw SweepError.io("run file '\(source.path)' is truncated") }
-        key = try source.read(Int(UInt32(littleEndian: head.0)))
-        line = try source.read(Int(UInt32(littleEndian: head.1)))
-        send = try source.read(Int(UInt32(littleEndian: head.2)))
+        guard try fill(12) else {
+            if end > start { throw SweepError.io("run file '\(path)' is truncated") }
+            return false
+        }
+        let raw = UnsafeRawPointer(buffer.baseAddress! + start)
+        let k = Int(UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)))
+        let l = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+        let s = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+        guard try fill(12 + k + l + s) else { throw SweepError.io("run file '\(path)' is truncated") }
+        let base = UnsafeRawPointer(buffer.baseAddress! + start + 12)
+        key = UnsafeRawBufferPointer(start: base, count: k)
+        line = UnsafeRawBufferPointer(start: base + k, count: l)
+        send = UnsafeRawBufferPointer(start: base + k + l, count: s)
+        start += 12 + k + l + s
+        return true
+    }
+
+    /// Makes at least `count` bytes available from `start` (moving the rest to the front and
+    /// reading, growing the buffer for an entry larger than it); `false` if the file ends first.
+    private func fill(_ count: Int) throws -> Bool {
+        while end - start < count {
+            if atEOF { return false }
+            if start > 0 {
+                let rest = end - start
+                if rest > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: rest) }
+                (start, end) = (0, rest)
+            }
+            if count > buffer.count {
+                let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, buffer.count * 2), alignment: 16)
+                bigger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: end)
+                buffer.deallocate()
+                buffer = bigger
+            }
+            let n = Foundation.read(fd, buffer.baseAddress! + end, buffer.count - end)
+            guard n >= 0 else { throw SweepError.io("cannot read '\(path)': \(SweepFiles.lastError)") }
+            if n == 0 { atEOF = true } else { end += n }
+        }
         return true
     }
 }

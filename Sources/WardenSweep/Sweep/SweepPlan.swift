@@ -27,7 +27,9 @@ struct SweepPlan: Sendable {
     let keyColumn: Int?
     let outputs: [OutputPlan]
 
-    struct OutputPlan: Sendable {
+    /// A class, not a struct: the row loops read it for every emitted row, and copying a struct
+    /// of arrays and sets out of `outputs` retained each of them.
+    final class OutputPlan: Sendable {
         let name: String
         let columns: [(name: String, type: ValueType)]
         let sortBy: [Int]
@@ -45,6 +47,22 @@ struct SweepPlan: Sendable {
         let enumColumns: [(index: Int, name: String, members: [String])]
         var hasSendFile: Bool { !personal.isEmpty }
         var headerLine: String { columns.map(\.name).joined(separator: ",") }
+
+        init(name: String, columns: [(name: String, type: ValueType)], sortBy: [Int], personal: Set<Int>, notifyBy: Int?) {
+            self.name = name
+            self.columns = columns
+            self.sortBy = sortBy
+            self.personal = personal
+            self.notifyBy = notifyBy
+            reasonColumn = columns.firstIndex { $0.name == "reason" || $0.name == "reasons" }
+            reasonsJoined = !columns.contains { $0.name == "reason" } && columns.contains { $0.name == "reasons" }
+            dayColumn = columns.firstIndex { ($0.name.hasPrefix("days_") || $0.name.hasSuffix("_days")) && $0.type.unwrapped == .int }
+            formats = columns.enumerated().map { OutputText.Format(type: $1.type, personal: personal.contains($0)) }
+            enumColumns = Array(columns.enumerated().compactMap { i, c in
+                if case .enumeration(let e) = c.type.unwrapped { return (i, c.name, e.members) }
+                return nil
+            }.prefix(4))
+        }
     }
 
     static let builtinReasons = ["MALFORMED_QUOTES", "INVALID_UTF8", "ROW_TOO_LONG"]
@@ -99,15 +117,7 @@ struct SweepPlan: Sendable {
         keyField = checked.keyField ?? duplicate?.1
         keyColumn = keyField.map { columns[$0] }
         outputs = checked.outputs.map { o in
-            OutputPlan(name: o.name, columns: o.columns, sortBy: o.sortBy, personal: o.personalColumns, notifyBy: o.notifyBy,
-                       reasonColumn: o.columns.firstIndex { $0.name == "reason" || $0.name == "reasons" },
-                       reasonsJoined: !o.columns.contains { $0.name == "reason" } && o.columns.contains { $0.name == "reasons" },
-                       dayColumn: o.columns.firstIndex { ($0.name.hasPrefix("days_") || $0.name.hasSuffix("_days")) && $0.type.unwrapped == .int },
-                       formats: o.columns.enumerated().map { OutputText.Format(type: $1.type, personal: o.personalColumns.contains($0)) },
-                       enumColumns: Array(o.columns.enumerated().compactMap { i, c in
-                           if case .enumeration(let e) = c.type.unwrapped { return (i, c.name, e.members) }
-                           return nil
-                       }.prefix(4)))
+            OutputPlan(name: o.name, columns: o.columns, sortBy: o.sortBy, personal: o.personalColumns, notifyBy: o.notifyBy)
         }
     }
 
@@ -159,11 +169,21 @@ final class BatchResult: @unchecked Sendable {
 }
 
 /// Decodes and evaluates batches; one per worker thread (it owns an `Evaluator`).
+///
+/// The row loop is the sweep's hot path (tens of millions of rows): it works on locals — the
+/// batch's result arrays are moved out of the `BatchResult` and back, the per-field plan is
+/// plain arrays — so that a row costs no exclusivity checks and no retains of the plan.
 final class SweepWorker {
     let plan: SweepPlan
     let shard: (index: Int, count: Int)?
     private let evaluator: Evaluator
     private let placeholders: [Value]
+    /// Per input field: how its cells decode, and the column it is read from.
+    private let cellForms: [ValueText.CellForm]
+    private let fieldColumns: [Int]
+    /// Per input field: whether a pack reject names it (else a failure is the built-in BAD_FIELD).
+    private let fieldRejected: [Bool]
+    private let fieldReasonIndex: Int?
 
     init(plan: SweepPlan, shard: (index: Int, count: Int)?) {
         self.plan = plan
@@ -182,115 +202,136 @@ final class SweepWorker {
             default: return .int(0)
             }
         }
+        cellForms = fields.map { ValueText.CellForm($0.type) }
+        fieldColumns = plan.fieldColumns
+        fieldRejected = plan.fieldReject.map { $0 != nil }
+        fieldReasonIndex = plan.reasons.firstIndex(of: SweepPlan.defaultFieldReason)
+    }
+
+    /// What one row's evaluation appends to, moved out of the ``BatchResult`` for the batch.
+    private struct Scratch {
+        var record: Record
+        var failed: [Bool]
+        var emits: [BatchResult.EmitRow] = []
+        var arena: [UInt8] = []
+        var errorCounts: [Int: Int] = [:]
     }
 
     func process(_ result: BatchResult) {
         let batch = result.batch
         let n = batch.count
-        // Per-row scratch as locals (not properties): no exclusivity checks in the row loop.
-        var record = Record(values: placeholders)
-        var failed = [Bool](repeating: false, count: placeholders.count)
-        result.status.reserveCapacity(n)
-        result.reason.reserveCapacity(n)
+        var status = result.status, reasons = result.reason, keyHash = result.keyHash
+        var scratch = Scratch(record: Record(values: placeholders), failed: [Bool](repeating: false, count: placeholders.count),
+                              emits: result.emits, arena: result.arena, errorCounts: result.errorCounts)
+        (result.status, result.reason, result.keyHash, result.emits, result.arena) = ([], [], [], [], [])
+        status.reserveCapacity(n)
+        reasons.reserveCapacity(n)
+        let duplicateColumn = plan.duplicate.map { fieldColumns[$0.field] }
         for row in 0..<n {
             if let (index, count) = shard {
                 let key: UnsafeBufferPointer<UInt8> = plan.keyColumn.flatMap { c in
                     batch.fieldCount(row) > c ? batch.field(row, c) : nil } ?? UnsafeBufferPointer(start: nil, count: 0)
                 if Int(KeyIndex.hash(key) % UInt64(count)) != index {
-                    result.status.append(.otherShard)
-                    result.reason.append(-1)
-                    if plan.duplicate != nil { result.keyHash.append(0) }
+                    status.append(.otherShard)
+                    reasons.append(-1)
+                    if duplicateColumn != nil { keyHash.append(0) }
                     continue
                 }
             }
-            let reason = evaluate(row, batch, &record, &failed, into: result)
-            result.status.append(reason == nil ? .candidate : .rejected)
-            result.reason.append(Int32(reason ?? -1))
-            if let dup = plan.duplicate {
-                result.keyHash.append(reason == nil ? KeyIndex.hash(batch.field(row, plan.fieldColumns[dup.field])) : 0)
+            let reason = evaluate(row, batch, &scratch)
+            status.append(reason == nil ? .candidate : .rejected)
+            reasons.append(Int32(reason ?? -1))
+            if let duplicateColumn {
+                keyHash.append(reason == nil ? KeyIndex.hash(batch.field(row, duplicateColumn)) : 0)
             }
         }
+        (result.status, result.reason, result.keyHash) = (status, reasons, keyHash)
+        (result.emits, result.arena, result.errorCounts) = (scratch.emits, scratch.arena, scratch.errorCounts)
     }
 
     /// Decodes and evaluates one row; returns its reject reason, or nil (emits appended).
-    private func evaluate(_ row: Int, _ batch: CSVBatch, _ record: inout Record, _ failed: inout [Bool],
-                          into result: BatchResult) -> Int? {
+    private func evaluate(_ row: Int, _ batch: CSVBatch, _ scratch: inout Scratch) -> Int? {
         if let issue = batch.issue(row) {
             return Int(issue.rawValue) - 1  // the reader's reasons come first in `plan.reasons`
         }
         if batch.fieldCount(row) != plan.header.count { return plan.columnsReason }
-        let fields = plan.pack.checked.fields
-        var anyFailed = false
-        for f in 0..<fields.count {
-            switch ValueText.decodeCell(batch.field(row, plan.fieldColumns[f]), as: fields[f].type, zone: plan.zone) {
-            case .success(let v):
-                record.values[f] = v
-                failed[f] = false
-            case .failure:
-                record.values[f] = placeholders[f]
-                failed[f] = true
-                anyFailed = true
+        var anyFailed = false, unnamedFailure = false
+        let zone = plan.zone
+        cellForms.withUnsafeBufferPointer { forms in
+            for f in 0..<forms.count {
+                switch forms[f].decode(batch.field(row, fieldColumns[f]), zone: zone) {
+                case .success(let v):
+                    scratch.record.values[f] = v
+                    scratch.failed[f] = false
+                case .failure:
+                    scratch.record.values[f] = placeholders[f]
+                    scratch.failed[f] = true
+                    anyFailed = true
+                    if !fieldRejected[f] { unnamedFailure = true }
+                }
             }
         }
         // A field no reject names fails with the built-in BAD_FIELD, before the pack's rejects.
-        if anyFailed, (0..<fields.count).contains(where: { failed[$0] && plan.fieldReject[$0] == nil }) {
-            return plan.reasons.firstIndex(of: SweepPlan.defaultFieldReason)
-        }
+        if unnamedFailure { return fieldReasonIndex }
         if anyFailed {
             // Rejected either way: the first in source order of the failed fields' rejects and a
             // `when` reject that holds. The rules never run on the placeholders (no lookups
             // asked for, no errors counted).
-            var first = evaluator.firstRejection(record) ?? plan.rejectReason.count
-            for f in 0..<fields.count where failed[f] { first = min(first, plan.fieldReject[f]!) }
+            var first = evaluator.firstRejection(scratch.record) ?? plan.rejectReason.count
+            for f in 0..<cellForms.count where scratch.failed[f] { first = min(first, plan.fieldReject[f]!) }
             return plan.rejectReason[first]
         }
-        let decision = evaluator.evaluate(record)
-        for e in decision.errors where e.rule >= 0 { result.errorCounts[e.rule, default: 0] += 1 }
+        let decision = evaluator.evaluate(scratch.record)
+        for e in decision.errors where e.rule >= 0 { scratch.errorCounts[e.rule, default: 0] += 1 }
         if let r = decision.reject { return plan.rejectReason[r] }
-        appendEmits(decision, row: row, line: batch.lineNumber(row), into: result)
+        if !decision.emits.isEmpty { appendEmits(decision, row: row, line: batch.lineNumber(row), &scratch) }
         return nil
     }
 
-    private func appendEmits(_ decision: Decision, row: Int, line: Int, into result: BatchResult) {
+    private func appendEmits(_ decision: Decision, row: Int, line: Int, _ scratch: inout Scratch) {
         for (ordinal, emission) in decision.emits.enumerated() {
             let output = plan.outputs[emission.output]
+            let values = emission.values
             var e = BatchResult.EmitRow(row: Int32(row), output: Int32(emission.output), keyStart: 0, keyCount: 0,
                                         lineStart: 0, lineCount: 0, sendStart: 0, sendCount: 0)
-            let arenaStart = result.arena.count
-            for c in output.sortBy { OutputText.appendSortKey(emission.values[c], to: &result.arena) }
-            OutputText.appendBigEndian(UInt64(line), to: &result.arena)
-            OutputText.appendBigEndian(UInt64(ordinal), to: &result.arena)
+            let arenaStart = scratch.arena.count
+            for c in output.sortBy { OutputText.appendSortKey(values[c], to: &scratch.arena) }
+            OutputText.appendBigEndian(UInt64(line), to: &scratch.arena)
+            OutputText.appendBigEndian(UInt64(ordinal), to: &scratch.arena)
             e.keyStart = Int32(arenaStart)
-            e.keyCount = Int32(result.arena.count - arenaStart)
-            e.lineStart = Int32(result.arena.count)
-            appendLine(emission.values, output, masked: true, to: &result.arena)
-            e.lineCount = Int32(result.arena.count) - e.lineStart
-            e.sendStart = Int32(result.arena.count)
-            if output.hasSendFile { appendLine(emission.values, output, masked: false, to: &result.arena) }
-            e.sendCount = Int32(result.arena.count) - e.sendStart
-            if let s = output.notifyBy, case .string(let subject) = emission.values[s] { e.subject = subject }
+            e.keyCount = Int32(scratch.arena.count - arenaStart)
+            e.lineStart = Int32(scratch.arena.count)
+            appendLine(values, output, masked: true, to: &scratch.arena)
+            e.lineCount = Int32(scratch.arena.count) - e.lineStart
+            e.sendStart = Int32(scratch.arena.count)
+            if output.hasSendFile { appendLine(values, output, masked: false, to: &scratch.arena) }
+            e.sendCount = Int32(scratch.arena.count) - e.sendStart
+            if let s = output.notifyBy, case .string(let subject) = values[s] { e.subject = subject }
             if let r = output.reasonColumn {
-                switch emission.values[r] {
+                switch values[r] {
                 case .null: break
                 case .string(let s): e.reason = s
                 case let v: e.reason = ValueText.plain(v, output.columns[r].type, zone: plan.zone)
                 }
             }
-            if let d = output.dayColumn, case .int(let days) = emission.values[d] { e.days = days }
+            if let d = output.dayColumn, case .int(let days) = values[d] { e.days = days }
             withUnsafeMutableBytes(of: &e.enums) { raw in
                 let ordinals = raw.bindMemory(to: Int16.self)
                 for (k, c) in output.enumColumns.enumerated() {
-                    if case .int(let o) = emission.values[c.index] { ordinals[k] = Int16(truncatingIfNeeded: o) }
+                    if case .int(let o) = values[c.index] { ordinals[k] = Int16(truncatingIfNeeded: o) }
                 }
             }
-            result.emits.append(e)
+            scratch.emits.append(e)
         }
     }
 
     private func appendLine(_ values: [Value], _ output: SweepPlan.OutputPlan, masked: Bool, to out: inout [UInt8]) {
-        for i in 0..<values.count {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            OutputText.append(values[i], output.formats[i], zone: plan.zone, masking: masked, to: &out)
+        let zone = plan.zone
+        output.formats.withUnsafeBufferPointer { formats in
+            for i in 0..<values.count {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                OutputText.append(values[i], formats[i], zone: zone, masking: masked, to: &out)
+            }
         }
         out.append(0x0A)
     }
