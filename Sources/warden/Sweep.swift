@@ -28,6 +28,9 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .customLong("lookup"), help: "The file of a lookup table the pack declares: --lookup registry=registry.csv (repeatable). Only the rows whose key the input asks for are loaded.")
     var lookups: [String] = []
 
+    @Option(help: "Write only these of the pack's outputs, comma-separated (default: all). The rules run the same; a notify output left out records nothing in the ledger.")
+    var outputs: String?
+
     @Flag(help: "Finish the unfinished sweep in --out from its last checkpoint.")
     var resume = false
 
@@ -53,6 +56,13 @@ struct SweepCommand: ParsableCommand {
         var options = SweepOptions(packPath: rules, inputPath: input, outDirectory: out)
         options.params = try parseParams(params)
         options.lookups = try parseLookups(lookups)
+        options.outputs = try outputs.map { list in
+            let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !names.isEmpty, !names.contains(where: \.isEmpty) else {
+                throw ValidationError("--outputs expects output names separated by commas, got '\(list)'")
+            }
+            return names
+        }
         options.resume = resume
         options.campaign = campaign
         options.ledgerPath = ledger

@@ -74,6 +74,47 @@ import WardenEngine
         #expect(try read(again + "/dormancy_pending.csv") == read(out + "/dormancy_pending.csv"))
     }
 
+    /// `--outputs` writes only the chosen outputs, each identical to a full run's; leaving out
+    /// the notify output needs no ledger and records nothing; the report names what was left
+    /// out; an unknown name is a setup error; a sweep is resumed only with the same choice.
+    @Test func onlyTheChosenOutputsAreWritten() throws {
+        let full = try tempDirectory(), only = try tempDirectory()
+        let fullOptions = options(full)
+        defer {
+            for p in [full, only, fullOptions.ledgerPath!] { try? FileManager.default.removeItem(atPath: p) }
+        }
+        _ = try Sweep.run(fullOptions)
+        var o = SweepOptions(packPath: DormancySweepTests.pack, inputPath: fullOptions.inputPath, outDirectory: only)
+        o.outputs = ["dormancy_pending"]
+        let summary = try Sweep.run(o)
+        let written = try FileManager.default.contentsOfDirectory(atPath: only).filter { !$0.hasPrefix(".") }.sorted()
+        #expect(written == ["dormancy_pending.csv", "dormancy_rejects.csv", "report.json", "report.md"])
+        for file in ["dormancy_pending.csv", "dormancy_rejects.csv"] {
+            #expect(try read(only + "/" + file) == read(full + "/" + file))
+        }
+        #expect(summary.report.outputsLeftOut == ["dormancy_notice"])
+        #expect(summary.report.counts.outputs.keys.sorted() == ["dormancy_pending"])
+        #expect(summary.report.reconciled)
+        #expect(try read(only + "/report.md").contains("| Outputs left out (`--outputs`) | `dormancy_notice` |"))
+
+        o.outputs = ["dormancy_pendng"]
+        #expect {
+            try Sweep.run(o)
+        } throws: { error in
+            "\(error)".contains("declares no output 'dormancy_pendng' (its outputs: dormancy_pending, dormancy_notice)")
+        }
+        // Resuming with a different choice of outputs is refused.
+        var checkpoint = try Checkpoint.read(only + "/.sweep/checkpoint.json")
+        checkpoint.phase = .scanning
+        try checkpoint.write(only + "/.sweep/checkpoint.json")
+        o.resume = true
+        o.outputs = nil
+        o.campaign = "dormancy-test"
+        o.ledgerPath = only + ".ledger.sqlite"
+        defer { try? FileManager.default.removeItem(atPath: only + ".ledger.sqlite") }
+        #expect(throws: SweepError.self) { try Sweep.run(o) }
+    }
+
     /// Outputs do not depend on batch size, worker count or checkpoint frequency.
     @Test func outputsAreTheSameWhateverTheBatching() throws {
         let input = DormancySweepTests.root.appendingPathComponent("datasets/sample/accounts.csv").path

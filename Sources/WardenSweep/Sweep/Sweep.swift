@@ -18,6 +18,9 @@ public struct SweepOptions: Sendable {
     public var ledgerPath: String? = nil
     /// The file of each of the pack's `lookup` tables, by lookup name (`--lookup NAME=FILE`).
     public var lookups: [String: String] = [:]
+    /// Write only these of the pack's outputs (`--outputs`); nil writes all. The rules run
+    /// the same; rows for the others are dropped, and a notify output left out records nothing.
+    public var outputs: [String]? = nil
     public var batchRows = 8_192
     public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Seconds between checkpoints (0: after every batch).
@@ -69,8 +72,9 @@ public enum Sweep {
         let work = out + "/" + workDirectoryName
         let checkpointPath = work + "/checkpoint.json"
         try checkLookupOptions(declared, options)
+        try checkOutputOptions(declared, options)
         let fingerprint = try Sweep.fingerprint(pack: declared, options: options)
-        let needsLedger = declared.checked.outputs.contains { $0.notifyBy != nil }
+        let needsLedger = declared.checked.outputs.contains { $0.notifyBy != nil && options.outputs?.contains($0.name) != false }
         if needsLedger && (options.campaign == nil || options.ledgerPath == nil) {
             throw SweepError.setup("pack '\(declared.checked.packageName)' has a notify output: give --campaign NAME and --ledger PATH, so that rerunning the campaign notifies nobody twice")
         }
@@ -120,7 +124,7 @@ public enum Sweep {
             expectedRows = Sweep.estimateRows(options.inputPath, totalBytes: totalBytes)
         }
         guard !reader.header.isEmpty else { throw SweepError.setup("'\(options.inputPath)' is empty: no header row") }
-        let plan = try SweepPlan(pack: pack, header: reader.header)
+        let plan = try SweepPlan(pack: pack, header: reader.header, outputs: options.outputs.map(Set.init))
 
         let elapsedBefore = checkpoint?.elapsedSeconds ?? 0
         var state = checkpoint ?? Checkpoint(fingerprint: fingerprint, runID: UUID().uuidString.lowercased())
@@ -228,6 +232,15 @@ public enum Sweep {
         return (try loadPack(options, lookups: .tables(tables)), summaries)
     }
 
+    /// Every `--outputs` name is an output the pack declares.
+    static func checkOutputOptions(_ pack: CompiledPack, _ options: SweepOptions) throws {
+        let declared = pack.checked.outputs.map(\.name)
+        for name in options.outputs ?? [] where !declared.contains(name) {
+            throw SweepError.setup("--outputs \(name): pack '\(pack.checked.packageName)' declares no output '\(name)'"
+                + (declared.isEmpty ? "" : " (its outputs: \(declared.joined(separator: ", ")))"))
+        }
+    }
+
     static func lookupRejectsName(_ lookup: String) -> String { "lookup_\(lookup)_rejects.csv" }
 
     /// A reader over the whole input, from its first row.
@@ -250,7 +263,7 @@ public enum Sweep {
     }
 
     /// What a checkpoint must match to be resumed: the pack text, its parameters, the input
-    /// (path, size and modification time), the shard and the campaign.
+    /// (path, size and modification time), the shard, the campaign and the outputs chosen.
     static func fingerprint(pack: CompiledPack, options: SweepOptions) throws -> String {
         var st = stat()
         let path = try SQLiteTableSource.parse(options.inputPath)?.path ?? options.inputPath
@@ -268,6 +281,7 @@ public enum Sweep {
         mix("\(st.st_size) \(st.st_mtim.tv_sec) \(st.st_mtim.tv_nsec)")
         mix(options.shard.map { "\($0.index)/\($0.count)" } ?? "-")
         mix(options.campaign ?? "-")
+        mix(options.outputs.map { Set($0).sorted().joined(separator: ",") } ?? "*")
         for (name, file) in options.lookups.sorted(by: { $0.key < $1.key }) {
             guard stat(file, &st) == 0 else { throw SweepError.io("cannot read lookup '\(name)' file '\(file)': \(SweepFiles.lastError)") }
             mix("\(name)=\((file as NSString).standardizingPath) \(st.st_size) \(st.st_mtim.tv_sec) \(st.st_mtim.tv_nsec)")

@@ -25,7 +25,10 @@ struct SweepPlan: Sendable {
     /// The column shown in the rejects file and used for `--shard` (the `@key` or duplicate field).
     let keyField: Int?
     let keyColumn: Int?
+    /// The outputs written: the pack's, or those chosen with `--outputs`, in pack order.
     let outputs: [OutputPlan]
+    /// For each of the program's outputs, its index in ``outputs``, or -1 when not written.
+    let outputIndex: [Int]
 
     /// A class, not a struct: the row loops read it for every emitted row, and copying a struct
     /// of arrays and sets out of `outputs` retained each of them.
@@ -69,7 +72,8 @@ struct SweepPlan: Sendable {
     static let defaultColumnsReason = "BAD_COLUMN_COUNT"
     static let defaultFieldReason = "BAD_FIELD"
 
-    init(pack: CompiledPack, header: [String]) throws {
+    /// `outputs`: the names of the outputs to write (nil: all of them).
+    init(pack: CompiledPack, header: [String], outputs chosen: Set<String>? = nil) throws {
         self.pack = pack
         zone = pack.program.zone
         self.header = header
@@ -116,9 +120,11 @@ struct SweepPlan: Sendable {
         self.duplicate = duplicate
         keyField = checked.keyField ?? duplicate?.1
         keyColumn = keyField.map { columns[$0] }
-        outputs = checked.outputs.map { o in
+        let written = checked.outputs.filter { chosen?.contains($0.name) != false }
+        outputs = written.map { o in
             OutputPlan(name: o.name, columns: o.columns, sortBy: o.sortBy, personal: o.personalColumns, notifyBy: o.notifyBy)
         }
+        outputIndex = checked.outputs.map { o in written.firstIndex { $0.name == o.name } ?? -1 }
     }
 
     /// The name of the rejects file's key column.
@@ -290,9 +296,11 @@ final class SweepWorker {
 
     private func appendEmits(_ decision: Decision, row: Int, line: Int, _ scratch: inout Scratch) {
         for (ordinal, emission) in decision.emits.enumerated() {
-            let output = plan.outputs[emission.output]
+            let index = plan.outputIndex[emission.output]
+            if index < 0 { continue }  // not written (`--outputs`)
+            let output = plan.outputs[index]
             let values = emission.values
-            var e = BatchResult.EmitRow(row: Int32(row), output: Int32(emission.output), keyStart: 0, keyCount: 0,
+            var e = BatchResult.EmitRow(row: Int32(row), output: Int32(index), keyStart: 0, keyCount: 0,
                                         lineStart: 0, lineCount: 0, sendStart: 0, sendCount: 0)
             let arenaStart = scratch.arena.count
             for c in output.sortBy { OutputText.appendSortKey(values[c], to: &scratch.arena) }

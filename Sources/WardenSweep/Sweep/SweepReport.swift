@@ -11,6 +11,8 @@ public struct SweepReport: Codable, Sendable {
     public var params: [String: String]
     public var shard: String?
     public var campaign: String?
+    /// The pack's outputs left out with `--outputs` (absent or empty: all were written).
+    public var outputsLeftOut: [String]?
     public var counts: SweepCounts
     /// Output files written, relative to the output directory.
     public var files: [String]
@@ -42,6 +44,8 @@ public struct SweepReport: Codable, Sendable {
         self.params = params
         shard = options.shard.map { "\($0.index)/\($0.count)" }
         campaign = options.campaign
+        let leftOut = checked.outputs.map(\.name).filter { name in !plan.outputs.contains { $0.name == name } }
+        outputsLeftOut = leftOut.isEmpty ? nil : leftOut
         counts = state.counts
         self.files = files
         self.reach = reach
@@ -85,6 +89,9 @@ public struct SweepReport: Codable, Sendable {
         md += "| Pack | `\(packPath)` |\n| Input | `\(input)` |\n"
         if let shard { md += "| Shard | \(shard) |\n" }
         if let campaign { md += "| Campaign | \(campaign) |\n" }
+        if let left = outputsLeftOut, !left.isEmpty {
+            md += "| Outputs left out (`--outputs`) | \(left.map { "`\($0)`" }.joined(separator: ", ")) |\n"
+        }
         for (k, v) in params.sorted(by: { $0.key < $1.key }) { md += "| Param `\(k)` | \(v) |\n" }
         md += "| Elapsed | \(String(format: "%.2f", elapsedSeconds)) s (\(Int(rowsPerSecond)) rows/s; scan \(String(format: "%.2f", scanSeconds)) s, merge \(String(format: "%.2f", elapsedSeconds - scanSeconds)) s)"
             + (resumes > 0 ? ", resumed \(resumes) time\(resumes == 1 ? "" : "s")" : "") + " |\n\n"
