@@ -30,43 +30,59 @@ def mb(kb: int) -> float:
 
 
 def sweep_table(sweep: dict) -> tuple[list[tuple], list[str], list[tuple]]:
-    """(sweep table rows, target lines, rows for the main table) from sweep.json."""
+    """(sweep table rows, target lines, rows for the main table) from sweep.json.
+
+    DuckDB writes dormancy_pending and dormancy_rejects; `warden sweep --outputs
+    dormancy_pending` ("warden_lists") writes the same two files, so the DuckDB ratio is taken
+    against it. The campaign run (every output and the notification ledger) is the one held to
+    the wall-time target, and its ratio to DuckDB is shown beside.
+    """
     rows, main_rows, verdicts = [], [], []
     for size in sweep["sizes"]:
         w = size["warden"]
+        lists = size.get("warden_lists")
+        like = lists or w
         n = size["check"]["rows"]
         label = f"{n / 1e6:.2f}M rows"
-        rows.append((f"`warden sweep`, {label} ({w['path'].split('(')[1].rstrip(')')})", n,
-                     w["rows_per_s"], w["median_s"], w["runs_s"], mb(w["peak_rss_kb"]), ""))
+        for run in (w, lists):
+            if run:
+                rows.append((f"`{run['path'].split(' (')[0]}`, {label}", n, run["rows_per_s"], run["median_s"],
+                             run["runs_s"], mb(run["peak_rss_kb"]), ""))
         ratios = []
         for r in size["results"]:
-            ratio = r["median_s"] / w["median_s"]
-            ratios.append((r["threads"], ratio))
+            ratio = r["median_s"] / like["median_s"]
+            campaign = r["median_s"] / w["median_s"]
+            ratios.append((r["threads"], ratio, campaign))
+            shown = f"{ratio:.2f}" + (f" (campaign {campaign:.2f})" if lists else "")
             rows.append((f"{r['path'].replace('duckdb', 'DuckDB')}, same {label}", n, r["rows_per_s"], r["median_s"],
-                         r["runs_s"], mb(r["peak_rss_kb"]), f"{ratio:.2f}"))
-        ratio_text = ", ".join(f"{t} thread{'s' if t > 1 else ''} {x:.2f}" for t, x in ratios)
+                         r["runs_s"], mb(r["peak_rss_kb"]), shown))
+        ratio_text = ", ".join(f"{t} thread{'s' if t > 1 else ''} {x:.2f}" for t, x, _ in ratios)
         main_rows.append((f"dormancy sweep, {label} (`warden sweep`, all cores; rows/s)", w["rows_per_s"],
-                          f"DuckDB time ÷ warden time: {ratio_text}"))
-        slower = [f"{t} thread{'s' if t > 1 else ''}" for t, x in ratios if x < 1]
-        verdicts.append((label, n, w, ratios, slower))
+                          f"DuckDB time ÷ warden time, same outputs: {ratio_text}"))
+        slower = [f"{t} thread{'s' if t > 1 else ''}" for t, x, _ in ratios if x < 1]
+        rss = max(mb(run["peak_rss_kb"]) for run in (w, lists) if run)
+        verdicts.append((label, n, w, ratios, slower, rss, lists is not None))
 
     lines = []
     large = [v for v in verdicts if v[1] >= LARGE_ROWS]
     for label, n, w, *_ in large:
         ok = w["median_s"] <= TARGET_WALL_S
-        lines.append(f"- {label} in ≤ {TARGET_WALL_S:.0f} s wall: {w['median_s']:.1f} s — "
+        lines.append(f"- {label} in ≤ {TARGET_WALL_S:.0f} s wall (whole campaign): {w['median_s']:.1f} s — "
                      f"{'met' if ok else 'NOT MET'}")
     if not large:
         lines.append(f"- {LARGE_ROWS / 1e6:.0f}M rows in ≤ {TARGET_WALL_S:.0f} s wall: not measured "
                      "(BENCH_ACCOUNTS_LARGE is smaller)")
-    worst = max(mb(v[2]["peak_rss_kb"]) for v in verdicts)
-    lines.append(f"- peak RSS ≤ {TARGET_RSS_MB} MB: " + ", ".join(
-        f"{mb(v[2]['peak_rss_kb']):.0f} MB at {v[0]}" for v in verdicts)
-        + f" — {'met' if worst <= TARGET_RSS_MB else 'NOT MET'}")
-    for label, n, w, ratios, slower in verdicts:
-        lines.append(f"- not slower than DuckDB at {label}: DuckDB time ÷ warden time "
-                     + ", ".join(f"{x:.2f} ({t} thread{'s' if t > 1 else ''})" for t, x in ratios)
+    worst = max(v[5] for v in verdicts)
+    lines.append(f"- peak RSS ≤ {TARGET_RSS_MB} MB: " + ", ".join(f"{v[5]:.0f} MB at {v[0]}" for v in verdicts)
+                 + f" — {'met' if worst <= TARGET_RSS_MB else 'NOT MET'}")
+    for label, n, w, ratios, slower, _, like_for_like in verdicts:
+        what = "writing the same files (`--outputs dormancy_pending`)" if like_for_like else "whole campaign"
+        lines.append(f"- not slower than DuckDB at {label}, {what}: DuckDB time ÷ warden time "
+                     + ", ".join(f"{x:.2f} ({t} thread{'s' if t > 1 else ''})" for t, x, _ in ratios)
                      + (" — met" if not slower else f" — NOT MET (slower than DuckDB with {', '.join(slower)})"))
+        if like_for_like:
+            lines.append(f"  (the whole campaign, with dormancy_notice and the ledger besides: "
+                         + ", ".join(f"{c:.2f} ({t} thread{'s' if t > 1 else ''})" for t, _, c in ratios) + ")")
     return rows, lines, main_rows
 
 
@@ -82,10 +98,12 @@ def print_sweep(sweep: dict, machine: str) -> list[str]:
     for name, n, rate, secs, runs, rss, ratio in rows:
         print(f"| {name} | {n:,} | {rate:,.0f} | {secs:.2f} | {min(runs):.2f}–{max(runs):.2f} | {rss:,.0f} | {ratio} |")
     floor = first.get("rss_floor_kb")
-    print(f"\nwarden: wall and RSS of the whole process (/usr/bin/time), writing dormancy_pending, dormancy_notice"
-          f" (+ .send), dormancy_rejects, report and a fresh notification ledger; DuckDB: from connect to the last"
-          f" COPY, writing dormancy_pending and dormancy_rejects (identical to Warden's, checked); its RSS includes"
-          f" Python + the duckdb module ({mb(floor):.0f} MB idle)." if floor else "")
+    print(f"\nwarden: wall and RSS of the whole process (/usr/bin/time). The campaign run writes dormancy_pending,"
+          f" dormancy_notice (+ .send), dormancy_rejects, report and a fresh notification ledger; the run with DuckDB's"
+          f" outputs (`--outputs dormancy_pending`) writes dormancy_pending, dormancy_rejects and report, and the DuckDB"
+          f" ratio is taken against it. DuckDB: from connect to the last COPY, writing dormancy_pending and"
+          f" dormancy_rejects (identical to Warden's, checked); its RSS includes Python + the duckdb module"
+          f" ({mb(floor):.0f} MB idle)." if floor else "")
     print("\nTargets:")
     for line in lines:
         print(line)
