@@ -85,15 +85,18 @@ final class KeyIndex {
         try insert(key, hash: KeyIndex.hash(key))
     }
 
-    /// Reads the slot where a key with hash `h` starts probing, so that a later insert finds
-    /// it in cache: touching a batch's slots first lets the CPU overlap the cache misses that
-    /// one-by-one inserts would take in turn. Returns the slot to keep the load alive.
-    @inline(__always)
-    func touch(hash h: UInt64) -> UInt64 { slots[home(h)] }
+    /// Reads the slots where keys with these hashes start probing, so that the inserts that
+    /// follow find them in cache: loading a batch's slots in one loop lets the CPU overlap the
+    /// misses to memory that one-by-one inserts take in turn (the table is far larger than the
+    /// caches). The loads' sum is stored, so the optimiser cannot drop them as unused — an
+    /// earlier version passed it to an empty function, which the optimiser saw through.
+    func touch(hashes: [UInt64]) {
+        var sum: UInt64 = 0
+        for h in hashes { sum &+= slots[home(h)] }
+        touchSink = sum
+    }
 
-    /// Consumes the sum of ``touch(hash:)`` results so the loads are not optimised away.
-    @inline(never)
-    static func keep(_ value: UInt64) {}
+    private var touchSink: UInt64 = 0
 
     /// ``insert(_:)`` with the key's ``hash(_:)`` already computed (by a worker).
     func insert(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt64) throws -> Bool {

@@ -323,6 +323,8 @@ final class SweepRunner {
     /// Records notifications on its own thread while scanning.
     private var ledgerStage: LedgerStage?
     private var pendingNotifications: LedgerStage.Work = []
+    /// Scratch for ``apply(_:)``: whether each row of the batch repeats an accepted key.
+    private var isDuplicate: [Bool] = []
     /// Per-output counts, by output index (kept out of `state` so that counting a row mutates
     /// in place instead of copying a dictionary entry); folded into `state` at checkpoints.
     private var outputCounts: [SweepCounts.OutputCounts]
@@ -446,11 +448,22 @@ final class SweepRunner {
     private func apply(_ result: BatchResult) throws {
         let batch = result.batch
         var e = 0
-        if let keys, plan.duplicate != nil {
-            var touched: UInt64 = 0
-            for row in 0..<batch.count where result.status[row] == .candidate { touched &+= keys.touch(hash: result.keyHash[row]) }
-            KeyIndex.keep(touched)
+        // Duplicate keys first, in one tight pass over the batch (input order, so the first
+        // accepted copy still wins): the table is far larger than the caches, and probing it
+        // between the rows' other work left every probe a full miss to memory. Touching the
+        // batch's home slots first lets those misses overlap.
+        var duplicate = isDuplicate
+        duplicate.removeAll(keepingCapacity: true)
+        if let dup = plan.duplicate, let keys {
+            keys.touch(hashes: result.keyHash)  // 0 for rows not candidates: slot 0, harmless
+            let column = plan.fieldColumns[dup.field]
+            for row in 0..<batch.count {
+                var isNew = true
+                if result.status[row] == .candidate { isNew = try keys.insert(batch.field(row, column), hash: result.keyHash[row]) }
+                duplicate.append(!isNew)
+            }
         }
+        defer { isDuplicate = duplicate }
         for row in 0..<batch.count {
             state.counts.inputRows += 1
             switch result.status[row] {
@@ -459,17 +472,14 @@ final class SweepRunner {
             case .rejected:
                 try reject(row, batch, reason: Int(result.reason[row]))
             case .candidate:
-                if let dup = plan.duplicate, let keys {
-                    let isNew = try keys.insert(batch.field(row, plan.fieldColumns[dup.field]), hash: result.keyHash[row])
-                    if !isNew {
-                        try reject(row, batch, reason: dup.reason)
-                        while e < result.emits.count && result.emits[e].row == Int32(row) { e += 1 }
-                        continue
-                    }
+                if let dup = plan.duplicate, duplicate[row] {
+                    try reject(row, batch, reason: dup.reason)
+                    while e < result.emits.count && result.emits[e].row == Int32(row) { e += 1 }
+                    continue
                 }
                 state.counts.accepted += 1
                 while e < result.emits.count && result.emits[e].row == Int32(row) {
-                    try route(result.emits[e], result)
+                    try route(e, result)
                     e += 1
                 }
             }
@@ -503,13 +513,13 @@ final class SweepRunner {
         try rejects?.write(line)
     }
 
-    /// Sends a row to its output, or, for a notify output, to the batch's notifications.
-    private func route(_ emit: BatchResult.EmitRow, _ result: BatchResult) throws {
-        let i = Int(emit.output)
+    /// Sends emitted row `e` to its output, or, for a notify output, to the batch's notifications.
+    private func route(_ e: Int, _ result: BatchResult) throws {
+        let i = Int(result.emits[e].output)
         if plan.outputs[i].notifyBy != nil {
-            pendingNotifications.append((emit, result))
+            pendingNotifications.append((result.emits[e], result))
         } else {
-            try outputs[i].add(emit, from: result, plan: plan.outputs[i], counts: &outputCounts[i])
+            try outputs[i].add(result.emits[e], from: result, plan: plan.outputs[i], counts: &outputCounts[i])
         }
     }
 
