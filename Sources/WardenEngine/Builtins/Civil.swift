@@ -169,6 +169,26 @@ public enum Civil {
         }
     }
 
+    /// Appends ``formatDate(days:)``'s text to `out` as UTF-8, without making a `String` (a
+    /// sweep writes millions of dates).
+    public static func appendDate(days: Int64, to out: inout [UInt8]) {
+        let (y, m, d) = civil(fromDays: days)
+        guard (0...9999).contains(y) else {
+            out.append(contentsOf: formatDate(days: days).utf8)
+            return
+        }
+        var text: (UInt64, UInt64) = (0, 0)  // 16 bytes of scratch, no allocation
+        withUnsafeMutableBytes(of: &text) { raw in
+            let buf = raw.bindMemory(to: UInt8.self)
+            write4(y, into: buf, at: 0)
+            buf[4] = UInt8(ascii: "-")
+            write2(m, into: buf, at: 5)
+            buf[7] = UInt8(ascii: "-")
+            write2(d, into: buf, at: 8)
+            out.append(contentsOf: buf[0..<10])
+        }
+    }
+
     /// Formats an instant as the wall clock `YYYY-MM-DD HH:MM:SS` in `zone`.
     ///
     /// ```swift

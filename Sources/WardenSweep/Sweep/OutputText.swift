@@ -30,33 +30,50 @@ enum OutputText {
 
     /// How one output column is written: decided once per column from its type.
     struct Format: Sendable {
-        enum Kind: Sendable { case int, string, other }
+        enum Kind: Sendable { case int, string, date, enumeration, other }
         let kind: Kind
         let type: ValueType
         /// `@pii`: masked where the line is for people.
         let personal: Bool
+        /// An enum column's members as CSV fields (ordinal = index).
+        let members: [[UInt8]]
 
         init(type: ValueType, personal: Bool) {
             self.type = type
             self.personal = personal
+            var members: [[UInt8]] = []
             switch type.unwrapped {
             case .int: kind = .int
             case .string: kind = .string
+            case .date: kind = .date
+            case .enumeration(let e):
+                kind = .enumeration
+                members = e.members.map { name in
+                    var field: [UInt8] = []
+                    OutputText.appendField(name, to: &field)
+                    return field
+                }
             default: kind = .other
             }
+            self.members = members
         }
     }
 
-    /// ``appendValue(_:_:zone:masked:to:)`` with the column's format worked out in advance.
+    /// ``appendValue(_:_:zone:masked:to:)`` with the column's format worked out in advance:
+    /// ints, strings, dates and enum members are written without making a `String`.
     @inline(__always)
     static func append(_ v: Value, _ format: Format, zone: Zone, masking: Bool, to out: inout [UInt8]) {
+        let masked = masking && format.personal
         switch (format.kind, v) {
         case (_, .null): return
-        case (.int, .int(let n)): appendInt(n, to: &out)
-        case (.string, .string(let s)) where !(masking && format.personal):
+        case (.int, .int(let n)) where !masked: appendInt(n, to: &out)
+        case (.string, .string(let s)) where !masked:
             var s = s
             s.withUTF8 { appendField($0, to: &out) }
-        default: appendValue(v, format.type, zone: zone, masked: masking && format.personal, to: &out)
+        case (.date, .int(let days)) where !masked: Civil.appendDate(days: days, to: &out)
+        case (.enumeration, .int(let o)) where !masked && o >= 0 && o < format.members.count:
+            out.append(contentsOf: format.members[Int(o)])
+        default: appendValue(v, format.type, zone: zone, masked: masked, to: &out)
         }
     }
 
