@@ -22,6 +22,14 @@ struct Compiler {
     var inlining: Set<Int> = []
     /// The last instruction `op` emitted and the fresh register it writes (see `emit(_:into:)`).
     var lastResult: (pc: Int, register: Int32)?
+    /// Lets that code compiled so far may compute, for one record, before the code being
+    /// compiled now runs (see `letSlot`).
+    var mentioned: Set<Int> = []
+    /// True while compiling the rules and decide blocks, where code runs in the order it is
+    /// compiled (forward jumps only): a let's first mention there needs no readiness test.
+    var firstMentionsAreFresh = false
+    /// The lets each let's own block may compute (it runs for `ensureLet` and `--explain`).
+    var blockMentions: [Int: Set<Int>] = [:]
 
     struct Failed: Error {}
 
@@ -107,10 +115,15 @@ struct Compiler {
         for (i, l) in pack.lets.enumerated() {
             letBodies[i] = l.value
             inlining.insert(i)
+            mentioned = []
             program.lets[i].block = block(l.value)
+            blockMentions[i] = mentioned.union([i])
             inlining.remove(i)
         }
         planSharedSubexpressions()
+        // From here on, code is compiled in the order it runs for a record: rejects, then each
+        // rule's emits (at its hit), then the rules; `mentioned` follows along.
+        mentioned = []
         // Reject conditions: each its own block, run in order before the rules block.
         program.rejectCodes = pack.rejects.map(\.code)
         for (k, r) in pack.rejects.enumerated() {
@@ -139,6 +152,7 @@ struct Compiler {
     /// call per rule.
     mutating func compileRules() {
         program.rulesBlock = Block(start: Int32(program.code.count))
+        firstMentionsAreFresh = true
         for (index, rule) in pack.rules.enumerated() {
             program.ruleStarts.append(Int32(program.code.count))
             do throws(Failed) {
@@ -150,6 +164,8 @@ struct Compiler {
             } catch {
                 // Reported already; the program is discarded.
             }
+            // `--explain` computes the lets a rule reads when it hits.
+            for case .let(let l) in program.rules[index].reads.map(\.source) { mentionBlock(of: l) }
         }
         program.ruleStarts.append(Int32(program.code.count))
         append(.ret, constant(.null))
@@ -216,7 +232,9 @@ struct Compiler {
             guard let entry = counts[key] else { continue }
             letBodies[index] = entry.id
             inlining.insert(index)
+            mentioned = []
             program.lets[index].block = block(entry.id, root: true)
+            blockMentions[index] = mentioned.union([index])
             inlining.remove(index)
         }
     }
@@ -467,16 +485,28 @@ struct Compiler {
         guard let body = letBodies[index], !inlining.contains(index), inlining.count < Compiler.inlineLetDepth,
               expressionSize(body) <= Compiler.inlineLetLimit else {
             append(.ensureLet, Int32(index))
+            mentionBlock(of: index)
             return register
         }
+        // Where code runs in compile order, nothing before a let's first mention can have
+        // computed it for this record: the test would always fall through. (Lets are pure, so
+        // a test left out wrongly would only compute the value again, never read a stale one.)
+        let fresh = firstMentionsAreFresh && !mentioned.contains(index)
+        mentioned.insert(index)
         inlining.insert(index)
         defer { inlining.remove(index) }
         let skip = program.code.count
-        append(.jumpIfLetReady, Int32(index), 0)
+        if !fresh { append(.jumpIfLetReady, Int32(index), 0) }
         emit(try emit(body, root: true), into: register)
         append(.storeLet, Int32(index), register)
-        patch(skip)
+        if !fresh { patch(skip) }
         return register
+    }
+
+    /// Notes that let `index`'s own block may run here (and compute the lets it uses); a block
+    /// not compiled yet may compute any let.
+    mutating func mentionBlock(of index: Int) {
+        mentioned.formUnion(blockMentions[index] ?? Set(program.lets.indices))
     }
 
     /// Lets up to this many expression nodes are compiled in line where they are used.
