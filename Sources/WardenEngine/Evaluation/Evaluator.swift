@@ -149,8 +149,9 @@ public final class Evaluator {
         if case .int(let action)? = try? run(program.decideBlock, generation, regions: .decide) {
             current.action = Int(action)
         }
-        var decision = current
-        current = Decision()
+        // Moved out, not copied: no retain and release of its three arrays.
+        var decision = Decision()
+        swap(&decision, &current)
         if let floor = program.onError, !decision.errors.isEmpty, decision.action > floor {
             decision.action = floor
         }
