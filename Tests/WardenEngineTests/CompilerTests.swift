@@ -33,6 +33,36 @@ import WardenLang
         let decision = pack.makeEvaluator().evaluate(try pack.decodeRecord(json: #"{"memo": "ｃａｓｉｎｏ 赌"}"#))
         #expect(decision.hits.map(\.rule) == [0, 1])
     }
+
+    /// A let's first mention in the rules block has no readiness test (nothing earlier can have
+    /// computed it); later mentions keep one, and get the right value whether the first ran,
+    /// was skipped by a short circuit, failed in an abandoned rule, or `--explain` computed it.
+    @Test func letsComputeOnceWhateverPathReachesThem() throws {
+        let pack = try Self.compile("""
+            package p
+            input t { x: int, y: int }
+            let half = y / 2
+            let big = half > 5
+            let fresh = y > 3
+            rule A "a" when x > 0 or big score 1
+            rule B "b" when x / (x - x) > 0 or big score 2
+            rule C "c" when half > 1 and big score 4
+            rule D "d" when (x > 5 and fresh) or fresh score 8
+            """)
+        let vm = pack.makeEvaluator(), reference = pack.makeReferenceEvaluator()
+        for (x, y) in [(1, 12), (0, 12), (1, 2), (6, 4), (0, 4), (9, 1)] as [(Int64, Int64)] {
+            let record = try pack.decodeRecord(json: #"{"x": \#(x), "y": \#(y)}"#)
+            let big = y / 2 > 5, fresh = y > 3
+            // B always fails (division by zero before `or`): abandoned, its score never counts.
+            let expected: Int64 = (x > 0 || big ? 1 : 0) + (y / 2 > 1 && big ? 4 : 0) + (fresh ? 8 : 0)
+            for explain in [false, true] {
+                let decision = vm.evaluate(record, explain: explain)
+                #expect(decision.score == expected, "x=\(x) y=\(y) explain=\(explain)")
+                #expect(decision.errors.map(\.rule) == [1])
+            }
+            #expect(vm.evaluate(record) == reference.evaluate(pack.namedRecord(record)))
+        }
+    }
 }
 
 /// Expressions nested up to the parser's limit go through every phase on a test thread's

@@ -20,6 +20,16 @@ struct Compiler {
     var letBodies: [Int: ExprID] = [:]
     /// Lets whose in-line code is being emitted (a let never inlines itself).
     var inlining: Set<Int> = []
+    /// The last instruction `op` emitted and the fresh register it writes (see `emit(_:into:)`).
+    var lastResult: (pc: Int, register: Int32)?
+    /// Lets that code compiled so far may compute, for one record, before the code being
+    /// compiled now runs (see `letSlot`).
+    var mentioned: Set<Int> = []
+    /// True while compiling the rules and decide blocks, where code runs in the order it is
+    /// compiled (forward jumps only): a let's first mention there needs no readiness test.
+    var firstMentionsAreFresh = false
+    /// The lets each let's own block may compute (it runs for `ensureLet` and `--explain`).
+    var blockMentions: [Int: Set<Int>] = [:]
 
     struct Failed: Error {}
 
@@ -93,6 +103,9 @@ struct Compiler {
         }
         if diagnostics.hasErrors { return }
 
+        // The decide state's registers: the score, then one flag per action.
+        program.scoreRegister = register()
+        for _ in pack.actions { _ = register() }
         // Lets first (their blocks are entered on demand), then the subexpressions several
         // rules share, then rules, then decide.
         for l in pack.lets {
@@ -102,10 +115,15 @@ struct Compiler {
         for (i, l) in pack.lets.enumerated() {
             letBodies[i] = l.value
             inlining.insert(i)
+            mentioned = []
             program.lets[i].block = block(l.value)
+            blockMentions[i] = mentioned.union([i])
             inlining.remove(i)
         }
         planSharedSubexpressions()
+        // From here on, code is compiled in the order it runs for a record: rejects, then each
+        // rule's emits (at its hit), then the rules; `mentioned` follows along.
+        mentioned = []
         // Reject conditions: each its own block, run in order before the rules block.
         program.rejectCodes = pack.rejects.map(\.code)
         for (k, r) in pack.rejects.enumerated() {
@@ -134,6 +152,7 @@ struct Compiler {
     /// call per rule.
     mutating func compileRules() {
         program.rulesBlock = Block(start: Int32(program.code.count))
+        firstMentionsAreFresh = true
         for (index, rule) in pack.rules.enumerated() {
             program.ruleStarts.append(Int32(program.code.count))
             do throws(Failed) {
@@ -145,6 +164,8 @@ struct Compiler {
             } catch {
                 // Reported already; the program is discarded.
             }
+            // `--explain` computes the lets a rule reads when it hits.
+            for case .let(let l) in program.rules[index].reads.map(\.source) { mentionBlock(of: l) }
         }
         program.ruleStarts.append(Int32(program.code.count))
         append(.ret, constant(.null))
@@ -211,7 +232,9 @@ struct Compiler {
             guard let entry = counts[key] else { continue }
             letBodies[index] = entry.id
             inlining.insert(index)
+            mentioned = []
             program.lets[index].block = block(entry.id, root: true)
+            blockMentions[index] = mentioned.union([index])
             inlining.remove(index)
         }
     }
@@ -283,9 +306,11 @@ struct Compiler {
             let kind = promote ? ValueType.decimal : lt
             if bop != .eq && bop != .ne && kind == .string { return false }
             let a = try emit(l, promote: promote), b = try emit(r, promote: promote)
+            let equal: Opcode = lt != rt ? .branchEqual
+                : lt.isIntLike ? .branchEqualInt : lt == .string ? .branchEqualString : .branchEqual
             switch bop {
-            case .eq: emitJump(.branchEqual, a, b, holds: when)
-            case .ne: emitJump(.branchEqual, a, b, holds: !when)
+            case .eq: emitJump(equal, a, b, holds: when)
+            case .ne: emitJump(equal, a, b, holds: !when)
             case .lt: emitJump(kind == .decimal ? .branchLessMoney : .branchLessInt, a, b, holds: when)
             case .le: emitJump(kind == .decimal ? .branchLessEqualMoney : .branchLessEqualInt, a, b, holds: when)
             case .gt: emitJump(kind == .decimal ? .branchLessMoney : .branchLessInt, b, a, holds: when)
@@ -297,12 +322,65 @@ struct Compiler {
             let set = try setTable(r)
             emitJump(.branchInSet, try emit(l, promote: promote), set, holds: (bop == .in) == when)
             return true
+        case .binary(let bop, let l, let r) where bop == .in || bop == .notIn:
+            guard case .range(let lo, let hi) = pack.syntax[r].kind else { return false }
+            try branchInRange(l, lo, hi, when: (bop == .in) == when, into: &jumps)
+            return true
+        case .binary(.matches, let l, let r):
+            guard case .string(let pattern) = try constantValue(r) else { throw Failed() }
+            let p = try patternNumber(pattern, at: r)
+            emitJump(.branchMatches, try emit(l), p, holds: when)
+            return true
         case .isNull(let e, let negated):
             emitJump(.branchNull, try emit(e), 0, holds: negated != when)
             return true
         default:
             return false
         }
+    }
+
+    /// Branches when `x in lo..hi` is `when`: one set probe for a range of small constant ints
+    /// (`hour in 0..5`), else two compare-and-branches (strings take the general path).
+    mutating func branchInRange(_ x: ExprID, _ lo: ExprID, _ hi: ExprID, when: Bool,
+                                into jumps: inout [Int]) throws(Failed) {
+        if let set = try smallIntRange(x, lo, hi) {
+            jumps.append(program.code.count)
+            append(.branchInSet, try emit(x), set, when ? 0 : -1)
+            return
+        }
+        let decimal = [x, lo, hi].contains { type($0).unwrapped == .decimal }
+        if type(x).unwrapped == .string {
+            let r = try emitRange(x, lo, hi)
+            jumps.append(program.code.count)
+            append(when ? .jumpIfTrue : .jumpIfFalse, r, 0)
+            return
+        }
+        let v = try emit(x, promote: decimal)
+        let a = try emit(lo, promote: decimal), b = try emit(hi, promote: decimal)
+        let lessEqual: Opcode = decimal ? .branchLessEqualMoney : .branchLessEqualInt
+        // The target is patched later; the polarity lives in the sign of operand c.
+        if when {
+            let skip = program.code.count
+            append(lessEqual, a, v, -1)
+            jumps.append(program.code.count)
+            append(lessEqual, v, b, 0)
+            patch(skip)
+        } else {
+            jumps.append(program.code.count)
+            append(lessEqual, a, v, -1)
+            jumps.append(program.code.count)
+            append(lessEqual, v, b, -1)
+        }
+    }
+
+    /// The bit set for `x in lo..hi` when x is an int (or enum, date…) and both bounds are
+    /// constants in 0..<64: membership is then one mask test. Nil otherwise.
+    mutating func smallIntRange(_ x: ExprID, _ lo: ExprID, _ hi: ExprID) throws(Failed) -> Int32? {
+        guard fold, type(x).unwrapped.isIntLike, pack.constant[Int(lo)], pack.constant[Int(hi)],
+              case .int(let a) = try constantValue(lo), case .int(let b) = try constantValue(hi),
+              0 <= a, a <= b, b < 64 else { return nil }
+        program.sets.append(ConstantSet.make((a...b).map { .int($0) }, storage: program.setStorage))
+        return Int32(program.sets.count - 1)
     }
 
     /// `in` over this right side probes a hash set built at compile time.
@@ -331,7 +409,19 @@ struct Compiler {
     mutating func op(_ op: Opcode, _ b: Int32, _ c: Int32 = 0) -> Int32 {
         let dst = register()
         append(op, dst, b, c)
+        lastResult = (program.code.count - 1, dst)
         return dst
+    }
+
+    /// Puts the value of slot `r` in register `dst`. When the instruction just emitted (by
+    /// `op`) is the only one writing `r`, it writes `dst` instead: no `move`.
+    mutating func emit(_ r: Int32, into dst: Int32) {
+        if let last = lastResult, last.pc == program.code.count - 1, last.register == r {
+            program.code[last.pc].a = dst
+            lastResult = nil
+        } else {
+            append(.move, dst, r)
+        }
     }
 
     /// The frame slot of a constant (added to the pool once).
@@ -395,16 +485,28 @@ struct Compiler {
         guard let body = letBodies[index], !inlining.contains(index), inlining.count < Compiler.inlineLetDepth,
               expressionSize(body) <= Compiler.inlineLetLimit else {
             append(.ensureLet, Int32(index))
+            mentionBlock(of: index)
             return register
         }
+        // Where code runs in compile order, nothing before a let's first mention can have
+        // computed it for this record: the test would always fall through. (Lets are pure, so
+        // a test left out wrongly would only compute the value again, never read a stale one.)
+        let fresh = firstMentionsAreFresh && !mentioned.contains(index)
+        mentioned.insert(index)
         inlining.insert(index)
         defer { inlining.remove(index) }
         let skip = program.code.count
-        append(.jumpIfLetReady, Int32(index), 0)
-        let value = try emit(body, root: true)
-        append(.storeLet, Int32(index), value)
-        patch(skip)
+        if !fresh { append(.jumpIfLetReady, Int32(index), 0) }
+        emit(try emit(body, root: true), into: register)
+        append(.storeLet, Int32(index), register)
+        if !fresh { patch(skip) }
         return register
+    }
+
+    /// Notes that let `index`'s own block may run here (and compute the lets it uses); a block
+    /// not compiled yet may compute any let.
+    mutating func mentionBlock(of index: Int) {
+        mentioned.formUnion(blockMentions[index] ?? Set(program.lets.indices))
     }
 
     /// Lets up to this many expression nodes are compiled in line where they are used.
@@ -486,10 +588,10 @@ struct Compiler {
         case .map:
             diagnostics.error(.notConstant, "a map literal must be constant", at: span(id))
             throw Failed()
-        case .totalScore: return op(.totalScore, 0)
+        case .totalScore: return program.scoreRegister
         case .requestedAction:
             guard case .requestedAction(let a)? = pack.resolutions[id] else { throw Failed() }
-            return op(.requestedAction, Int32(a))
+            return program.scoreRegister + 1 + Int32(a)
         case .binary(let bop, let l, let r): return try emitBinary(id, bop, l, r)
         }
     }
@@ -523,7 +625,7 @@ struct Compiler {
             if table[ExactKey(flat[i])] == nil { table[ExactKey(flat[i])] = flat[i + 1] }
             i += 2
         }
-        program.maps.append(table)
+        program.maps.append(ConstantMap.make(table, storage: program.setStorage))
         return Int32(program.maps.count - 1)
     }
 
@@ -533,10 +635,10 @@ struct Compiler {
         switch bop {
         case .and, .or, .coalesce:
             let dst = register()
-            append(.move, dst, try emit(l))
+            emit(try emit(l), into: dst)
             let jump = program.code.count
             append(bop == .and ? .jumpIfFalse : bop == .or ? .jumpIfTrue : .jumpIfNotNull, dst, 0)
-            append(.move, dst, try emit(r, promote: bop == .coalesce && type(id).unwrapped == .decimal))
+            emit(try emit(r, promote: bop == .coalesce && type(id).unwrapped == .decimal), into: dst)
             patch(jump)
             return dst
         case .eq, .ne:
@@ -574,9 +676,7 @@ struct Compiler {
             default:
                 code = [BinaryOp.add: Opcode.addInt, .sub: .subInt, .mul: .mulInt, .div: .divInt, .mod: .modInt][bop]!
             }
-            let dst = register()
-            append(code, dst, a, b)
-            return dst
+            return op(code, a, b)
         }
     }
 
@@ -584,16 +684,8 @@ struct Compiler {
         let rt = type(r)
         switch pack.syntax[r].kind {
         case .range(let lo, let hi):
-            let decimal = type(l).unwrapped == .decimal || type(lo).unwrapped == .decimal || type(hi).unwrapped == .decimal
-            let x = try emit(l, promote: decimal)
-            let a = try emit(lo, promote: decimal), b = try emit(hi, promote: decimal)
-            let lessEqual: Opcode = decimal ? .lessEqualMoney : type(l).unwrapped == .string ? .lessEqualString : .lessEqualInt
-            let dst = op(lessEqual, a, x)
-            let jump = program.code.count
-            append(.jumpIfFalse, dst, 0)
-            append(lessEqual, dst, x, b)
-            patch(jump)
-            return dst
+            if let set = try smallIntRange(l, lo, hi) { return op(.inSet, try emit(l), set) }
+            return try emitRange(l, lo, hi)
         case .list(let items) where !pack.constant[Int(r)] && !items.contains(where: isGuarded):
             // `x in [a, b]` with non-constant elements: a chain of equality tests.
             let promote = rt == .list(.decimal)
@@ -622,6 +714,20 @@ struct Compiler {
         }
         // A list-valued field.
         return op(.inList, try emit(l, promote: rt == .list(.decimal)), try emit(r))
+    }
+
+    /// `x in lo..hi` as a bool: `lo <= x`, then `x <= hi` only when that holds.
+    mutating func emitRange(_ l: ExprID, _ lo: ExprID, _ hi: ExprID) throws(Failed) -> Int32 {
+        let decimal = type(l).unwrapped == .decimal || type(lo).unwrapped == .decimal || type(hi).unwrapped == .decimal
+        let x = try emit(l, promote: decimal)
+        let a = try emit(lo, promote: decimal), b = try emit(hi, promote: decimal)
+        let lessEqual: Opcode = decimal ? .lessEqualMoney : type(l).unwrapped == .string ? .lessEqualString : .lessEqualInt
+        let dst = op(lessEqual, a, x)
+        let jump = program.code.count
+        append(.jumpIfFalse, dst, 0)
+        append(lessEqual, dst, x, b)
+        patch(jump)
+        return dst
     }
 
     mutating func setTable(_ r: ExprID) throws(Failed) -> Int32 {
@@ -686,8 +792,24 @@ struct Compiler {
                 throw Failed()
             }
         }
+        // Builtins on ints get an instruction of their own (no call through `Ops.call`).
+        switch fn {
+        case .hour: return op(.hour, values[0], Int32(zoneNumber))
+        case .daysBetween: return op(.subInt, values[1], values[0])
+        default: break
+        }
         program.calls.append(CallSite(fn: fn, zone: zoneNumber, first: values[0],
                                       second: values.count > 1 ? values[1] : constant(.null)))
         return op(.call, Int32(program.calls.count - 1))
+    }
+}
+
+extension ValueType {
+    /// Carried as `Value.int` at run time: ints, dates, timestamps, durations, enum members.
+    var isIntLike: Bool {
+        switch self {
+        case .int, .date, .timestamp, .duration, .enumeration: return true
+        default: return false
+        }
     }
 }

@@ -26,7 +26,8 @@ public enum Opcode: UInt8, Sendable, Hashable {
     case ensureLet
     /// if let a was computed for this record: pc = b (skips the let's in-line code)
     case jumpIfLetReady
-    /// let a's result register = s[b]; let a is computed for this record
+    /// let a's result register = s[b] (b may be that register: the let's code wrote it
+    /// directly); let a is computed for this record
     case storeLet
     /// s[a] = s[b]
     case move
@@ -60,6 +61,8 @@ public enum Opcode: UInt8, Sendable, Hashable {
     case subDays
     /// s[a] = local date (in the pack zone) of timestamp s[b]
     case timestampToDate
+    /// s[a] = local hour (0–23, in zones[c]) of timestamp s[b]
+    case hour
     /// s[a] = s[b] + s[c] on strings
     case concat
     /// s[a] = (s[b] == s[c]) by the language's equality (null equals nothing)
@@ -94,10 +97,6 @@ public enum Opcode: UInt8, Sendable, Hashable {
     case lookupField
     /// s[a] = the value of window b for this event (given with the record)
     case window
-    /// s[a] = the decision's total score (decide only)
-    case totalScore
-    /// s[a] = some non-shadow hit requested action b (decide only)
-    case requestedAction
     /// s[a] = rule b hit, not in shadow (decide only)
     case hitRule
     /// s[a] = some non-shadow hit has tag strings[b] (decide only)
@@ -112,6 +111,13 @@ public enum Opcode: UInt8, Sendable, Hashable {
     case branchLessMoney, branchLessEqualMoney
     /// test s[a] == s[b] by the language's equality
     case branchEqual
+    /// test s[a] == s[b] on ints (dates, timestamps, durations, enum ordinals too); null
+    /// equals nothing
+    case branchEqualInt
+    /// test s[a] == s[b] on strings, by UTF-8 bytes; null equals nothing
+    case branchEqualString
+    /// test regex patterns[b] finds a match in s[a]
+    case branchMatches
     /// test s[a] in sets[b]
     case branchInSet
     /// test s[a] is null
@@ -173,9 +179,9 @@ public struct Program: Sendable {
     public internal(set) var code: [Instruction] = []
     public internal(set) var constants: [Value] = []
     var sets: [ConstantSet] = []
-    /// Keeps the sets' memory alive as long as the program.
+    /// Keeps the sets' and maps' memory alive as long as the program.
     let setStorage = ConstantSetStorage()
-    var maps: [[ExactKey: Value]] = []
+    var maps: [ConstantMap] = []
     public internal(set) var patterns: [Pattern] = []
     public internal(set) var calls: [CallSite] = []
     public internal(set) var zones: [Zone] = []
@@ -204,6 +210,10 @@ public struct Program: Sendable {
     public internal(set) var rejectConditions: [(reject: Int, block: Block)] = []
     /// Temporary registers (slots ≥ 0).
     public internal(set) var registerCount = 0
+    /// The register holding the decision's total score so far (an int `hit` adds to; decide's
+    /// `score` reads it like any slot). The registers after it hold one bool per action: some
+    /// non-shadow hit requested it (decide's `action(x)`). The evaluator resets them per record.
+    public internal(set) var scoreRegister: Int32 = 0
 
     public internal(set) var packageName = ""
     public internal(set) var version: String?

@@ -181,11 +181,13 @@ enum ConstantSet: @unchecked Sendable {
     }
 }
 
-/// Owns the memory of a program's constant sets (immutable once the program is built).
+/// Owns the memory of a program's constant sets and maps (immutable once the program is built).
 final class ConstantSetStorage: @unchecked Sendable {
     private var allocations: [UnsafeMutableRawPointer] = []
     private var valueArrays: [(UnsafeMutablePointer<Value>, Int)] = []
     var hashed: [Set<ExactKey>] = []
+    /// The maps ``ConstantMap/hashed(_:)`` refers to.
+    var maps: [[ExactKey: Value]] = []
 
     func table(_ strings: [String]) -> StringTable {
         var bytes: [UInt8] = [], starts = [0]

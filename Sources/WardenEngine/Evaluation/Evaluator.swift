@@ -15,7 +15,7 @@ public final class Evaluator {
     // retains) the array out of the struct on every instruction that uses one.
     let sets: [ConstantSet]
     let setStorage: ConstantSetStorage
-    let maps: [[ExactKey: Value]]
+    let maps: [ConstantMap]
     let calls: [CallSite]
     let zones: [Zone]
     let zone: Zone
@@ -46,8 +46,9 @@ public final class Evaluator {
     // Decide state for the current record. It lives in raw memory for the same reason as the registers: `run` reads it,
     // and class `var`s would cost two exclusivity checks on every entry to `run`.
     let hitFlags: UnsafeMutableBufferPointer<Bool>
-    let requestedActions: UnsafeMutableBufferPointer<Bool>
-    let totalScore: UnsafeMutablePointer<Int64>
+    /// The score register, followed by one flag register per action (`Program.scoreRegister`).
+    let scoreSlot: UnsafeMutablePointer<Value>
+    let actionCount: Int
 
     /// Where an error in a block is caught: anywhere (propagate), per rule, or per decide entry.
     enum Regions {
@@ -97,10 +98,8 @@ public final class Evaluator {
         }
         hitFlags = .allocate(capacity: program.rules.count)
         hitFlags.initialize(repeating: false)
-        requestedActions = .allocate(capacity: program.actions.count)
-        requestedActions.initialize(repeating: false)
-        totalScore = .allocate(capacity: 1)
-        totalScore.initialize(to: 0)
+        scoreSlot = base + Int(program.scoreRegister)
+        actionCount = program.actions.count
     }
 
     deinit {
@@ -111,8 +110,6 @@ public final class Evaluator {
         frame.deallocate()
         letGeneration.deallocate()
         hitFlags.deallocate()
-        requestedActions.deallocate()
-        totalScore.deallocate()
         windowValues.deinitialize(count: max(1, windowCount))
         windowValues.deallocate()
     }
@@ -140,19 +137,21 @@ public final class Evaluator {
             if let error { rejected.errors = [RuleError(rule: RuleError.rejectRule(k), error: error)] }
             return rejected
         }
-        totalScore.pointee = 0
+        // The score and action flags are ints and bools: nothing to release.
+        scoreSlot.initialize(to: .int(0))
+        for k in 0..<actionCount { (scoreSlot + 1 + k).initialize(to: .bool(false)) }
         hitFlags.update(repeating: false)
-        requestedActions.update(repeating: false)
         explaining = explain
         current = Decision()
         // Neither block throws: errors are caught per rule (and per decide entry) inside `run`.
         _ = try? run(program.rulesBlock, generation, regions: .rules)
-        current.score = totalScore.pointee
+        if case .int(let score) = scoreSlot.pointee { current.score = score }
         if case .int(let action)? = try? run(program.decideBlock, generation, regions: .decide) {
             current.action = Int(action)
         }
-        var decision = current
-        current = Decision()
+        // Moved out, not copied: no retain and release of its three arrays.
+        var decision = Decision()
+        swap(&decision, &current)
         if let floor = program.onError, !decision.errors.isEmpty, decision.action > floor {
             decision.action = floor
         }
@@ -201,9 +200,11 @@ public final class Evaluator {
         current.hits.append(hit)
         if !rule.shadow {
             hitFlags[index] = true
-            let (sum, overflow) = totalScore.pointee.addingReportingOverflow(score)
-            totalScore.pointee = overflow ? (score > 0 ? .max : .min) : sum
-            if let a = rule.action { requestedActions[a] = true }
+            if case .int(let total) = scoreSlot.pointee {
+                let (sum, overflow) = total.addingReportingOverflow(score)
+                scoreSlot.initialize(to: .int(overflow ? (score > 0 ? .max : .min) : sum))
+            }
+            if let a = rule.action { (scoreSlot + 1 + a).initialize(to: .bool(true)) }
             current.emits.append(contentsOf: emits)
         }
     }
@@ -337,7 +338,8 @@ public final class Evaluator {
             case .ensureLet: try ensureLet(a, generation)
             case .jumpIfLetReady: if letGeneration[a] == generation { pc = Int(i.b) }
             case .storeLet:
-                registers[letRegisters[a]] = registers[Int(i.b)]
+                let result = letRegisters[a]
+                if result != Int(i.b) { registers[result] = registers[Int(i.b)] }
                 letGeneration[a] = generation
             case .move: registers[a] = registers[Int(i.b)]
             case .ret: return registers[a]
@@ -362,6 +364,7 @@ public final class Evaluator {
             case .addDays: (registers + a).initialize(to: .int(try Ops.checkDay(try Ops.addInt(try int(i.b), try int(i.c)))))
             case .subDays: (registers + a).initialize(to: .int(try Ops.checkDay(try Ops.subInt(try int(i.b), try int(i.c)))))
             case .timestampToDate: (registers + a).initialize(to: .int(zone.localDays(ofUTC: try int(i.b))))
+            case .hour: (registers + a).initialize(to: .int(Int64(zones[Int(i.c)].hour(ofUTC: try int(i.b)))))
             case .concat: registers[a] = .string(try string(i.b) + string(i.c))
             case .equal: (registers + a).initialize(to: .bool(Ops.equal(registers[Int(i.b)], registers[Int(i.c)])))
             case .notEqual: (registers + a).initialize(to: .bool(!Ops.equal(registers[Int(i.b)], registers[Int(i.c)])))
@@ -378,8 +381,8 @@ public final class Evaluator {
                 guard case .list(let items) = registers[Int(i.c)] else { throw Ops.internalError("in") }
                 let v = registers[Int(i.b)]
                 (registers + a).initialize(to: .bool(items.contains { Ops.equal($0, v) }))
-            case .mapGet: registers[a] = maps[Int(i.c)][ExactKey(registers[Int(i.b)])] ?? .null
-            case .inMap: (registers + a).initialize(to: .bool(maps[Int(i.c)][ExactKey(registers[Int(i.b)])] != nil))
+            case .mapGet: registers[a] = maps[Int(i.c)].value(registers[Int(i.b)], setStorage) ?? .null
+            case .inMap: (registers + a).initialize(to: .bool(maps[Int(i.c)].value(registers[Int(i.b)], setStorage) != nil))
             case .matches: (registers + a).initialize(to: .bool(try Ops.matches(matchers[Int(i.c)], try string(i.b))))
             case .call:
                 let site = calls[Int(i.b)]
@@ -394,8 +397,6 @@ public final class Evaluator {
             case .lookupGet: registers[a] = try lookups[Int(i.c)].find(registers[Int(i.b)])
             case .lookupField: registers[a] = lookups[Int(i.c >> 16)].field(registers[Int(i.b)], Int(i.c & 0xFFFF))
             case .window: registers[a] = windowValues[Int(i.b)]
-            case .totalScore: (registers + a).initialize(to: .int(totalScore.pointee))
-            case .requestedAction: (registers + a).initialize(to: .bool(requestedActions[Int(i.b)]))
             case .hitRule: (registers + a).initialize(to: .bool(hitFlags[Int(i.b)]))
             case .branchLessInt: if try (int(i.a) < int(i.b)) == (i.c >= 0) { pc = target(i.c) }
             case .branchLessEqualInt: if try (int(i.a) <= int(i.b)) == (i.c >= 0) { pc = target(i.c) }
@@ -403,6 +404,16 @@ public final class Evaluator {
             case .branchLessEqualMoney: if try (money(i.a) <= money(i.b)) == (i.c >= 0) { pc = target(i.c) }
             case .branchEqual:
                 if Ops.equal(registers[a], registers[Int(i.b)]) == (i.c >= 0) { pc = target(i.c) }
+            case .branchEqualInt:
+                var equal = false
+                if case .int(let x) = registers[a], case .int(let y) = registers[Int(i.b)] { equal = x == y }
+                if equal == (i.c >= 0) { pc = target(i.c) }
+            case .branchEqualString:
+                var equal = false
+                if case .string(let x) = registers[a], case .string(let y) = registers[Int(i.b)] { equal = Ops.sameBytes(x, y) }
+                if equal == (i.c >= 0) { pc = target(i.c) }
+            case .branchMatches:
+                if try Ops.matches(matchers[Int(i.b)], try string(i.a)) == (i.c >= 0) { pc = target(i.c) }
             case .branchInSet:
                 let v = registers[a]
                 if sets[Int(i.b)].contains(v, setStorage) == (i.c >= 0) { pc = target(i.c) }
