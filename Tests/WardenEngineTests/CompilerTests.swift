@@ -21,6 +21,38 @@ import WardenLang
         #expect(pack.makeEvaluator().evaluate(record).score == 1)
     }
 
+    /// `evaluate(_:emittingInto:)` gives the rows `evaluate` puts in `Decision.emits`, in the
+    /// same order, the buffer reused from record to record; a rule whose emit fails takes its
+    /// rows back out (it does not hit), whichever emit of the rule failed.
+    @Test func flatEmissionsMatchTheDecisionsEmits() throws {
+        let pack = try Self.compile("""
+            package p
+            input t { x: int, y: int, name: string }
+            output big { name: string, x: int }
+            output ratio { name: string, r: int, x: int }
+            rule A "a" when x > 5 emit big { name, x } score 1
+            rule B "b" when x > 0 emit big { name, x: x * 2 } emit ratio { name, r: x / y, x } score 2
+            rule C "c" when x > 1 emit ratio { name, r: 100 / y, x } score 4
+            """)
+        let vm = pack.makeEvaluator(), flat = pack.makeEvaluator()
+        var rows = Emissions()
+        for (x, y) in [(9, 3), (1, 0), (0, 1), (7, 0), (3, 1)] as [(Int64, Int64)] {
+            let record = try pack.decodeRecord(json: #"{"x": \#(x), "y": \#(y), "name": "n\#(x)"}"#)
+            let expected = vm.evaluate(record)
+            let got = flat.evaluate(record, emittingInto: &rows)
+            #expect(got.emits.isEmpty)
+            #expect(got.hits == expected.hits && got.score == expected.score && got.errors == expected.errors)
+            #expect(rows.count == expected.emits.count, "x=\(x) y=\(y)")
+            for (i, e) in expected.emits.enumerated() where i < rows.count {
+                #expect(rows.output(i) == e.output && Array(rows.values(i)) == e.values, "x=\(x) y=\(y) row \(i)")
+            }
+        }
+        // y = 0 makes B's second emit fail: B emits nothing, though its first emit succeeded.
+        let record = try pack.decodeRecord(json: #"{"x": 7, "y": 0, "name": "n"}"#)
+        _ = flat.evaluate(record, emittingInto: &rows)
+        #expect(rows.count == 1 && rows.output(0) == 0 && Array(rows.values(0)) == [.string("n"), .int(7)])
+    }
+
     /// A subexpression several rules share is computed once per record, in line.
     @Test func sharedSubexpressionsBecomeHiddenLets() throws {
         let pack = try Self.compile("""

@@ -46,6 +46,42 @@ public struct Emission: Sendable, Equatable {
     public var values: [Value]
 }
 
+/// Emitted rows end to end, for ``Evaluator/evaluate(_:emittingInto:)``: row `i` goes to
+/// output `output(i)` with `values(i)`, one value per output column. Reused across records, it
+/// keeps its capacity, so a bulk run allocates nothing per emitted row.
+public struct Emissions: Sendable {
+    var outputs: [Int] = []
+    /// Where each row's values end in ``values``.
+    var ends: [Int] = []
+    var values: [Value] = []
+
+    public init() {}
+
+    public var count: Int { outputs.count }
+
+    /// The output (an index into the program's outputs) of row `i`.
+    public func output(_ i: Int) -> Int { outputs[i] }
+
+    /// Row `i`'s values, in column order.
+    public func values(_ i: Int) -> ArraySlice<Value> {
+        values[(i == 0 ? 0 : ends[i - 1])..<ends[i]]
+    }
+
+    mutating func removeAll() {
+        outputs.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+    }
+
+    /// Keeps the first `rows` rows.
+    mutating func truncate(to rows: Int) {
+        let kept = rows == 0 ? 0 : ends[rows - 1]
+        outputs.removeSubrange(rows...)
+        ends.removeSubrange(rows...)
+        values.removeSubrange(kept...)
+    }
+}
+
 public struct RuleError: Sendable, Equatable {
     /// The rule (≥ 0), the decide entry (−1 − entry), or the reject (`rejectRule(k)`) whose
     /// evaluation failed.

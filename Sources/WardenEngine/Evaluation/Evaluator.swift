@@ -58,6 +58,9 @@ public final class Evaluator {
     /// The decision being built by the current `evaluate` (hits arrive from the `hit` instruction).
     var current = Decision()
     var explaining = false
+    /// During ``evaluate(_:emittingInto:)``: emits go to ``flat`` instead of `current.emits`.
+    var emittingFlat = false
+    var flat = Emissions()
 
     struct HotRule {
         let action: Int?
@@ -158,6 +161,27 @@ public final class Evaluator {
         return decision
     }
 
+    /// ``evaluate(_:windows:explain:)`` for bulk runs: the rows the rules emit are appended to
+    /// `emissions` (emptied first, its capacity kept) instead of the decision's `emits`, which
+    /// stays empty. A sweep reuses one ``Emissions`` for every record, so an emitting record
+    /// allocates no array per emission.
+    ///
+    /// ```swift
+    /// var rows = Emissions()
+    /// let decision = evaluator.evaluate(record, emittingInto: &rows)
+    /// for i in 0..<rows.count { write(rows.output(i), rows.values(i)) }
+    /// ```
+    public func evaluate(_ record: Record, emittingInto emissions: inout Emissions) -> Decision {
+        swap(&flat, &emissions)
+        flat.removeAll()
+        emittingFlat = true
+        defer {
+            emittingFlat = false
+            swap(&flat, &emissions)
+        }
+        return evaluate(record)
+    }
+
     /// The index (into `CheckedPack.rejects`) of the first `reject … when` condition that holds
     /// for `record`, or fails to evaluate; nil when the record is accepted. Runs no rule.
     ///
@@ -187,7 +211,20 @@ public final class Evaluator {
     func recordHit(_ index: Int, score: Int64, _ generation: UInt32) throws(EvalError) {
         let rule = hot[index]
         var emits: [Emission] = []
-        if !rule.shadow && rule.emits {
+        if !rule.shadow && rule.emits && emittingFlat {
+            // Appended in place; an emit that fails takes this rule's rows back out.
+            let mark = flat.count
+            do throws(EvalError) {
+                for e in program.rules[index].emits {
+                    for b in e.values { flat.values.append(try run(b, generation, regions: .none)) }
+                    flat.outputs.append(e.output)
+                    flat.ends.append(flat.values.count)
+                }
+            } catch {
+                flat.truncate(to: mark)
+                throw error
+            }
+        } else if !rule.shadow && rule.emits {
             for e in program.rules[index].emits {
                 var values: [Value] = []
                 values.reserveCapacity(e.values.count)

@@ -221,6 +221,8 @@ final class SweepWorker {
         var emits: [BatchResult.EmitRow] = []
         var arena: [UInt8] = []
         var errorCounts: [Int: Int] = [:]
+        /// The current record's emitted rows (reused: no array per emitted row).
+        var emissions = Emissions()
     }
 
     func process(_ result: BatchResult) {
@@ -287,53 +289,65 @@ final class SweepWorker {
             for f in 0..<cellForms.count where scratch.failed[f] { first = min(first, plan.fieldReject[f]!) }
             return plan.rejectReason[first]
         }
-        let decision = evaluator.evaluate(scratch.record)
+        let decision = evaluator.evaluate(scratch.record, emittingInto: &scratch.emissions)
         for e in decision.errors where e.rule >= 0 { scratch.errorCounts[e.rule, default: 0] += 1 }
         if let r = decision.reject { return plan.rejectReason[r] }
-        if !decision.emits.isEmpty { appendEmits(decision, row: row, line: batch.lineNumber(row), &scratch) }
+        if scratch.emissions.count > 0 { appendEmits(row: row, line: batch.lineNumber(row), &scratch) }
         return nil
     }
 
-    private func appendEmits(_ decision: Decision, row: Int, line: Int, _ scratch: inout Scratch) {
-        for (ordinal, emission) in decision.emits.enumerated() {
-            let index = plan.outputIndex[emission.output]
+    private func appendEmits(row: Int, line: Int, _ scratch: inout Scratch) {
+        // Moved out while the rows are formatted into the rest of the scratch (no copy).
+        var emissions = Emissions()
+        swap(&emissions, &scratch.emissions)
+        defer { swap(&emissions, &scratch.emissions) }
+        for ordinal in 0..<emissions.count {
+            let index = plan.outputIndex[emissions.output(ordinal)]
             if index < 0 { continue }  // not written (`--outputs`)
-            let output = plan.outputs[index]
-            let values = emission.values
-            var e = BatchResult.EmitRow(row: Int32(row), output: Int32(index), keyStart: 0, keyCount: 0,
-                                        lineStart: 0, lineCount: 0, sendStart: 0, sendCount: 0)
-            let arenaStart = scratch.arena.count
-            for c in output.sortBy { OutputText.appendSortKey(values[c], to: &scratch.arena) }
-            OutputText.appendBigEndian(UInt64(line), to: &scratch.arena)
-            OutputText.appendBigEndian(UInt64(ordinal), to: &scratch.arena)
-            e.keyStart = Int32(arenaStart)
-            e.keyCount = Int32(scratch.arena.count - arenaStart)
-            e.lineStart = Int32(scratch.arena.count)
-            appendLine(values, output, masked: true, to: &scratch.arena)
-            e.lineCount = Int32(scratch.arena.count) - e.lineStart
-            e.sendStart = Int32(scratch.arena.count)
-            if output.hasSendFile { appendLine(values, output, masked: false, to: &scratch.arena) }
-            e.sendCount = Int32(scratch.arena.count) - e.sendStart
-            if let s = output.notifyBy, case .string(let subject) = values[s] { e.subject = subject }
-            if let r = output.reasonColumn {
-                switch values[r] {
-                case .null: break
-                case .string(let s): e.reason = s
-                case let v: e.reason = ValueText.plain(v, output.columns[r].type, zone: plan.zone)
-                }
+            emissions.values(ordinal).withUnsafeBufferPointer { values in
+                appendEmit(values, output: index, row: row, line: line, ordinal: ordinal, &scratch)
             }
-            if let d = output.dayColumn, case .int(let days) = values[d] { e.days = days }
-            withUnsafeMutableBytes(of: &e.enums) { raw in
-                let ordinals = raw.bindMemory(to: Int16.self)
-                for (k, c) in output.enumColumns.enumerated() {
-                    if case .int(let o) = values[c.index] { ordinals[k] = Int16(truncatingIfNeeded: o) }
-                }
-            }
-            scratch.emits.append(e)
         }
     }
 
-    private func appendLine(_ values: [Value], _ output: SweepPlan.OutputPlan, masked: Bool, to out: inout [UInt8]) {
+    /// Formats one emitted row: its sort key, its line (and complete line for a send file) into
+    /// the arena, and what the coordinator counts.
+    private func appendEmit(_ values: UnsafeBufferPointer<Value>, output index: Int, row: Int, line: Int, ordinal: Int,
+                            _ scratch: inout Scratch) {
+        let output = plan.outputs[index]
+        var e = BatchResult.EmitRow(row: Int32(row), output: Int32(index), keyStart: 0, keyCount: 0,
+                                    lineStart: 0, lineCount: 0, sendStart: 0, sendCount: 0)
+        let arenaStart = scratch.arena.count
+        for c in output.sortBy { OutputText.appendSortKey(values[c], to: &scratch.arena) }
+        OutputText.appendBigEndian(UInt64(line), to: &scratch.arena)
+        OutputText.appendBigEndian(UInt64(ordinal), to: &scratch.arena)
+        e.keyStart = Int32(arenaStart)
+        e.keyCount = Int32(scratch.arena.count - arenaStart)
+        e.lineStart = Int32(scratch.arena.count)
+        appendLine(values, output, masked: true, to: &scratch.arena)
+        e.lineCount = Int32(scratch.arena.count) - e.lineStart
+        e.sendStart = Int32(scratch.arena.count)
+        if output.hasSendFile { appendLine(values, output, masked: false, to: &scratch.arena) }
+        e.sendCount = Int32(scratch.arena.count) - e.sendStart
+        if let s = output.notifyBy, case .string(let subject) = values[s] { e.subject = subject }
+        if let r = output.reasonColumn {
+            switch values[r] {
+            case .null: break
+            case .string(let s): e.reason = s
+            case let v: e.reason = ValueText.plain(v, output.columns[r].type, zone: plan.zone)
+            }
+        }
+        if let d = output.dayColumn, case .int(let days) = values[d] { e.days = days }
+        withUnsafeMutableBytes(of: &e.enums) { raw in
+            let ordinals = raw.bindMemory(to: Int16.self)
+            for (k, c) in output.enumColumns.enumerated() {
+                if case .int(let o) = values[c.index] { ordinals[k] = Int16(truncatingIfNeeded: o) }
+            }
+        }
+        scratch.emits.append(e)
+    }
+
+    private func appendLine(_ values: UnsafeBufferPointer<Value>, _ output: SweepPlan.OutputPlan, masked: Bool, to out: inout [UInt8]) {
         let zone = plan.zone
         output.formats.withUnsafeBufferPointer { formats in
             for i in 0..<values.count {
