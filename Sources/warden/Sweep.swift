@@ -57,7 +57,7 @@ struct SweepCommand: ParsableCommand {
         options.params = try parseParams(params)
         options.lookups = try parseLookups(lookups)
         options.outputs = try outputs.map { list in
-            let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let names = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard !names.isEmpty, !names.contains(where: \.isEmpty) else {
                 throw ValidationError("--outputs expects output names separated by commas, got '\(list)'")
             }

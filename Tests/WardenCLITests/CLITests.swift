@@ -216,6 +216,24 @@ import Testing
         #expect(r.stderr.contains("4 decisions (allow=1; rejected by reject: EMPTY_ID=1 HUGE=1 NEGATIVE=1)"))
     }
 
+    /// `warden sweep --outputs`: an empty name in the list is a usage error; a chosen list
+    /// is written without a campaign when no notify output is chosen.
+    @Test func sweepOutputsOption() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let base = ["sweep", "--rules", "rules/dormancy.rules", "--input", "datasets/sample/accounts.csv"]
+        for bad in ["dormancy_pending,", ",dormancy_pending", "dormancy_pending,,dormancy_notice", ""] {
+            let r = try Self.warden(base + ["--out", dir.appendingPathComponent("bad").path, "--outputs", bad])
+            #expect(r.status != 0, "--outputs '\(bad)' was accepted")
+            #expect(r.stderr.contains("--outputs"), "\(r.stderr)")
+        }
+        let out = dir.appendingPathComponent("pending").path
+        let r = try Self.warden(base + ["--out", out, "--outputs", "dormancy_pending"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: out + "/dormancy_pending.csv"))
+        #expect(!FileManager.default.fileExists(atPath: out + "/dormancy_notice.csv"))
+    }
+
     @Test func fmtIsIdempotentOnShippedPacks() throws {
         let dir = try Self.temporaryDirectory()
         try FileManager.default.copyItem(at: Self.root.appendingPathComponent("rules"), to: dir.appendingPathComponent("rules"))

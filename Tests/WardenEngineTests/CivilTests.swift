@@ -270,6 +270,27 @@ struct CivilTests {
         }
     }
 
+    /// Past the last transition the offset is the last period's without a search; at the
+    /// edges of that shortcut the answers are the search's (Shanghai's last change: 1991).
+    @Test func lastPeriodShortcut() throws {
+        let zone = Zone.shanghai
+        let last = zone.lastStart
+        #expect(zone.offset(atUTC: last - 1) == Int(zone.offsets[zone.offsets.count - 2]))
+        #expect(zone.offset(atUTC: last) == 28_800)
+        for local in [last + 2 * 86_400 - 1, last + 2 * 86_400, last + 3 * 86_400] {
+            #expect(zone.utc(fromLocal: local) == local - 28_800)
+        }
+        // London changes twice a year up to the table's end: ordinary times still search.
+        #expect(Self.london.utc(fromLocal: Self.local(2024, 7, 1, 12, 0)) == Self.local(2024, 7, 1, 11, 0))
+    }
+
+    @Test("appendDate writes formatDate's text", arguments: [-800_000, -719_528, -1, 0, 19_357, 2_932_896, 2_932_897] as [Int64])
+    func appendDate(_ days: Int64) {
+        var bytes: [UInt8] = []
+        Civil.appendDate(days: days, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == Civil.formatDate(days: days))
+    }
+
     @Test("the built-in Shanghai table matches Foundation's")
     func shanghaiFallback() throws {
         let built = Zone(identifier: "Asia/Shanghai", transitions: Zone.shanghaiFallback, initial: 29_143)

@@ -53,6 +53,75 @@ import WardenLang
         #expect(rows.count == 1 && rows.output(0) == 0 && Array(rows.values(0)) == [.string("n"), .int(7)])
     }
 
+    /// A range test in a condition over a computed value (`hour(t) in 0..5`, `x + 1 not in
+    /// 0..5`, a let used again) branches where the reference evaluator says, with and without
+    /// folding (the small-int range becomes one set probe after x's own code).
+    @Test func rangeConditionsOverComputedValues() throws {
+        let text = """
+            package p
+            input t { x: int, at: timestamp }
+            let near = x * 2
+            rule A "a" when hour(at) in 0..5 score 1
+            rule B "b" when x + 1 not in 0..5 score 2
+            rule C "c" when near > 2 and near in 3..9 score 4
+            rule D "d" when not (x - 1 in 0..63) score 8
+            rule E "e" when x in 2..40 score 16
+            """
+        let pack = try Self.compile(text)
+        let vm = pack.makeEvaluator(), reference = pack.makeReferenceEvaluator()
+        #expect(pack.program.code.contains { $0.op == .branchInSet })
+        for x in [-3, 0, 1, 2, 3, 4, 5, 6, 40, 64, 65] as [Int64] {
+            for at in ["2024-03-02T01:30:00+08:00", "2024-03-02T07:00:00+08:00"] {
+                let record = try pack.decodeRecord(json: #"{"x": \#(x), "at": "\#(at)"}"#)
+                let expected = reference.evaluate(pack.namedRecord(record))
+                let decision = vm.evaluate(record)
+                #expect(decision.score == expected.score, "x=\(x) at=\(at)")
+                #expect(decision.hits.map(\.rule) == expected.hits.map(\.rule), "x=\(x) at=\(at)")
+            }
+        }
+    }
+
+    /// Constant maps with small int keys are a table, others hashed: both read as the
+    /// reference evaluator reads them, at the table's edges, for missing and negative keys.
+    @Test func constantMapsDenseAndHashed() throws {
+        let pack = try Self.compile("""
+            package p
+            input t { k: int, d: decimal }
+            const dense: map<int, int> = {0: 1, 5: 2, 63: 4}
+            const wide: map<int, int> = {0: 8, 64: 16, -1: 32}
+            const prices: map<decimal, int> = {1.50: 64, 2: 128}
+            rule A "a" when (dense[k] ?? 0) > 0 score dense[k] ?? 0
+            rule B "b" when k in wide score wide[k] ?? 0
+            rule C "c" when d in prices score prices[d] ?? 0
+            """)
+        let vm = pack.makeEvaluator(), reference = pack.makeReferenceEvaluator()
+        for k in [-1, 0, 1, 5, 63, 64, 65] as [Int64] {
+            for d in ["1.5", "2.00", "3"] {
+                let record = try pack.decodeRecord(json: #"{"k": \#(k), "d": \#(d)}"#)
+                let expected = reference.evaluate(pack.namedRecord(record))
+                #expect(vm.evaluate(record).score == expected.score, "k=\(k) d=\(d)")
+            }
+        }
+        let at = { (k: Int64) in vm.evaluate(try! pack.decodeRecord(json: #"{"k": \#(k), "d": 0}"#)).score }
+        #expect(at(63) == 4 && at(64) == 16 && at(-1) == 32 && at(0) == 1 + 8 && at(1) == 0)
+    }
+
+    /// A `matches` written in two rules is a hidden let: the rules read the let (compiled in
+    /// line behind its readiness test, so the regex runs once per record), never a
+    /// compare-and-branch on the regex of their own.
+    @Test func sharedMatchesRunOncePerRecord() throws {
+        let pack = try Self.compile("""
+            package p
+            input t { memo: string }
+            rule A "a" when memo matches /casino/ score 1
+            rule B "b" when memo matches /casino/ and memo != "" score 2
+            """)
+        #expect(pack.program.lets.filter { !$0.declared }.count == 1)
+        #expect(!pack.program.code.contains { $0.op == .branchMatches })
+        let decision = pack.makeEvaluator().evaluate(try pack.decodeRecord(json: #"{"memo": "casino"}"#))
+        #expect(decision.score == 3)
+    }
+
     /// A subexpression several rules share is computed once per record, in line.
     @Test func sharedSubexpressionsBecomeHiddenLets() throws {
         let pack = try Self.compile("""

@@ -75,8 +75,8 @@ import WardenEngine
     }
 
     /// `--outputs` writes only the chosen outputs, each identical to a full run's; leaving out
-    /// the notify output needs no ledger and records nothing; the report names what was left
-    /// out; an unknown name is a setup error; a sweep is resumed only with the same choice.
+    /// the notify output needs no campaign or ledger; the report names what was left out; an
+    /// unknown name, or none, is a setup error.
     @Test func onlyTheChosenOutputsAreWritten() throws {
         let full = try tempDirectory(), only = try tempDirectory()
         let fullOptions = options(full)
@@ -103,16 +103,44 @@ import WardenEngine
         } throws: { error in
             "\(error)".contains("declares no output 'dormancy_pendng' (its outputs: dormancy_pending, dormancy_notice)")
         }
-        // Resuming with a different choice of outputs is refused.
+        o.outputs = []
+        #expect(throws: SweepError.self) { try Sweep.run(o) }
+    }
+
+    /// Choosing only the notify output: the ledger records its subjects and its files are a
+    /// full run's; the pending list is not written, and one left by an earlier full run in the
+    /// same directory is removed. Resuming with another choice of outputs is refused.
+    @Test func theNotifyOutputAloneGoesThroughTheLedger() throws {
+        let full = try tempDirectory(), only = try tempDirectory()
+        let fullOptions = options(full)
+        var o = options(only)
+        defer {
+            for p in [full, only, fullOptions.ledgerPath!, o.ledgerPath!] { try? FileManager.default.removeItem(atPath: p) }
+        }
+        _ = try Sweep.run(fullOptions)
+        _ = try Sweep.run(options(only))  // a full run first: its pending list must go
+        try? FileManager.default.removeItem(atPath: o.ledgerPath!)
+        o.outputs = ["dormancy_notice"]
+        let summary = try Sweep.run(o)
+        let written = try FileManager.default.contentsOfDirectory(atPath: only).filter { !$0.hasPrefix(".") }.sorted()
+        #expect(written == ["dormancy_notice.csv", "dormancy_notice.send.csv", "dormancy_rejects.csv", "report.json", "report.md"])
+        for file in ["dormancy_notice.csv", "dormancy_notice.send.csv", "dormancy_rejects.csv"] {
+            #expect(try read(only + "/" + file) == read(full + "/" + file))
+        }
+        #expect(summary.report.counts.outputs["dormancy_notice"]?.rows == 9)
+        #expect(try NotificationLedger(path: o.ledgerPath!).reach(campaign: "dormancy-test").notified == 9)
+
         var checkpoint = try Checkpoint.read(only + "/.sweep/checkpoint.json")
         checkpoint.phase = .scanning
         try checkpoint.write(only + "/.sweep/checkpoint.json")
         o.resume = true
         o.outputs = nil
-        o.campaign = "dormancy-test"
-        o.ledgerPath = only + ".ledger.sqlite"
-        defer { try? FileManager.default.removeItem(atPath: only + ".ledger.sqlite") }
-        #expect(throws: SweepError.self) { try Sweep.run(o) }
+        #expect {
+            try Sweep.run(o)
+        } throws: { error in
+            guard case SweepError.checkpointMismatch(let message) = error else { return false }
+            return message.contains("--outputs")
+        }
     }
 
     /// Outputs do not depend on batch size, worker count or checkpoint frequency.

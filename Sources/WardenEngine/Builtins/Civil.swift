@@ -160,18 +160,14 @@ public enum Civil {
             return (y < 0 ? "-" : "") + pad(abs(y), 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
         }
         return String(unsafeUninitializedCapacity: 10) { buf in
-            write4(y, into: buf, at: 0)
-            buf[4] = UInt8(ascii: "-")
-            write2(m, into: buf, at: 5)
-            buf[7] = UInt8(ascii: "-")
-            write2(d, into: buf, at: 8)
+            writeDate(y, m, d, into: buf)
             return 10
         }
     }
 
     /// Appends ``formatDate(days:)``'s text to `out` as UTF-8, without making a `String` (a
     /// sweep writes millions of dates).
-    public static func appendDate(days: Int64, to out: inout [UInt8]) {
+    package static func appendDate(days: Int64, to out: inout [UInt8]) {
         let (y, m, d) = civil(fromDays: days)
         guard (0...9999).contains(y) else {
             out.append(contentsOf: formatDate(days: days).utf8)
@@ -180,13 +176,18 @@ public enum Civil {
         var text: (UInt64, UInt64) = (0, 0)  // 16 bytes of scratch, no allocation
         withUnsafeMutableBytes(of: &text) { raw in
             let buf = raw.bindMemory(to: UInt8.self)
-            write4(y, into: buf, at: 0)
-            buf[4] = UInt8(ascii: "-")
-            write2(m, into: buf, at: 5)
-            buf[7] = UInt8(ascii: "-")
-            write2(d, into: buf, at: 8)
+            writeDate(y, m, d, into: buf)
             out.append(contentsOf: buf[0..<10])
         }
+    }
+
+    /// `YYYY-MM-DD` into `buf[0..<10]`, for a year in 0...9999.
+    static func writeDate(_ y: Int, _ m: Int, _ d: Int, into buf: UnsafeMutableBufferPointer<UInt8>) {
+        write4(y, into: buf, at: 0)
+        buf[4] = UInt8(ascii: "-")
+        write2(m, into: buf, at: 5)
+        buf[7] = UInt8(ascii: "-")
+        write2(d, into: buf, at: 8)
     }
 
     /// Formats an instant as the wall clock `YYYY-MM-DD HH:MM:SS` in `zone`.
@@ -204,11 +205,7 @@ public enum Civil {
                 + pad(secs % 60, 2)
         }
         return String(unsafeUninitializedCapacity: 19) { buf in
-            write4(y, into: buf, at: 0)
-            buf[4] = UInt8(ascii: "-")
-            write2(m, into: buf, at: 5)
-            buf[7] = UInt8(ascii: "-")
-            write2(d, into: buf, at: 8)
+            writeDate(y, m, d, into: buf)
             buf[10] = UInt8(ascii: " ")
             write2(secs / 3600, into: buf, at: 11)
             buf[13] = UInt8(ascii: ":")

@@ -294,6 +294,9 @@ struct Compiler {
     /// Emits one compare-and-branch instruction for a comparison, `in` over a constant set,
     /// or a null test; false when `id` is none of those.
     mutating func fusedBranch(_ id: ExprID, when: Bool, into jumps: inout [Int]) throws(Failed) -> Bool {
+        // A shared subexpression (a `matches` written in several rules) is read from its
+        // hidden let, computed once per record, not evaluated again here.
+        if shared[pack.syntax.dump(id)] != nil { return false }
         func emitJump(_ op: Opcode, _ a: Int32, _ b: Int32, holds: Bool) {
             jumps.append(program.code.count)
             // The target is patched later; the polarity lives in the sign of operand c.
@@ -344,8 +347,10 @@ struct Compiler {
     mutating func branchInRange(_ x: ExprID, _ lo: ExprID, _ hi: ExprID, when: Bool,
                                 into jumps: inout [Int]) throws(Failed) {
         if let set = try smallIntRange(x, lo, hi) {
+            // x's own code first: the jump to patch is the branch, not x's first instruction.
+            let v = try emit(x)
             jumps.append(program.code.count)
-            append(.branchInSet, try emit(x), set, when ? 0 : -1)
+            append(.branchInSet, v, set, when ? 0 : -1)
             return
         }
         let decimal = [x, lo, hi].contains { type($0).unwrapped == .decimal }

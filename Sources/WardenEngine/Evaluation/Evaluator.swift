@@ -357,9 +357,13 @@ public final class Evaluator {
     @inline(__always)
     func target(_ c: Int32) -> Int { Int(c >= 0 ? c : ~c) }
 
-    /// The interpreter loop. Instructions with an int, bool or decimal result write their
-    /// register with `initialize(to:)`, skipping the release of the old value: the compiler
-    /// gives each such instruction a register of its own, so the old value is trivial too.: runs a block until its `ret`.
+    /// The interpreter loop: runs a block until its `ret`.
+    ///
+    /// Instructions with an int, bool or decimal result write their register with
+    /// `initialize(to:)`, skipping the release of the old value. That is sound because a
+    /// register holds values of one static type only: an instruction may write straight into a
+    /// let's, an `and`/`or`/`??` result's or the score register, but only when that register's
+    /// type is its own, so the value overwritten is trivial too.
     /// `generation` is a parameter rather than a read of `self`, so the loop pays no
     /// exclusivity check for it.
     func run(_ block: Block, _ generation: UInt32, regions: Regions) throws(EvalError) -> Value {

@@ -64,7 +64,8 @@ public final class ReferenceEvaluator {
                 decision.hits.append(Hit(rule: index, score: score, shadow: rule.shadow))
                 if !rule.shadow {
                     hitRules.insert(index)
-                    totalScore = totalScore.addingReportingOverflow(score).overflow ? .max : totalScore + score
+                    // Saturates toward the overflow's side, as the VM's `hit` does.
+                    totalScore = totalScore.addingReportingOverflow(score).overflow ? (score > 0 ? .max : .min) : totalScore + score
                     if let a = rule.action { requested.insert(a) }
                     decision.emits.append(contentsOf: emits)
                 }

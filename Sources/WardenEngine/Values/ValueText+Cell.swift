@@ -1,7 +1,9 @@
-import WardenLang
 #if canImport(Glibc)
 import Glibc
+#else
+import Darwin
 #endif
+import WardenLang
 
 extension ValueText {
     /// Why a text cell did not decode (see ``decodeCell(_:as:zone:)``).
@@ -30,21 +32,25 @@ extension ValueText {
     /// ```
     /// - Complexity: O(n) in the cell's length; allocates only for strings.
     public static func decodeCell(_ b: UnsafeBufferPointer<UInt8>, as type: ValueType, zone: Zone) -> Result<Value, CellFailure> {
-        CellForm(type).decode(b, zone: zone)
+        if case .enumeration(let e) = type.unwrapped, !b.isEmpty {
+            // Without building a CellForm's member table for one cell.
+            return e.members.firstIndex { $0.utf8.elementsEqual(b) }.map { .success(.int(Int64($0))) } ?? .failure(.invalid)
+        }
+        return CellForm(type).decode(b, zone: zone)
     }
 
     /// How cells of one type decode, worked out once per column: a sweep decodes tens of
     /// millions of cells, and matching on a `ValueType` (an indirect enum) for each one costs
     /// a copy, a retain and a release per cell. ``decode(_:zone:)`` is
     /// ``decodeCell(_:as:zone:)``'s meaning exactly.
-    public struct CellForm: Sendable {
-        enum Kind: UInt8, Sendable { case string, int, decimal, bool, date, timestamp, duration, enumeration, none }
+    package struct CellForm: Sendable {
+        enum Kind: UInt8, Sendable { case string, int, decimal, bool, date, timestamp, duration, enumeration, unsupported }
         let kind: Kind
         let optional: Bool
         /// Enum members' names as bytes, in declaration order (ordinal = index).
         let members: [[UInt8]]
 
-        public init(_ type: ValueType) {
+        package init(_ type: ValueType) {
             optional = type.isOptional
             var members: [[UInt8]] = []
             switch type.unwrapped {
@@ -58,12 +64,12 @@ extension ValueText {
             case .enumeration(let e):
                 kind = .enumeration
                 members = e.members.map { Array($0.utf8) }
-            default: kind = .none
+            default: kind = .unsupported
             }
             self.members = members
         }
 
-        public func decode(_ b: UnsafeBufferPointer<UInt8>, zone: Zone) -> Result<Value, CellFailure> {
+        package func decode(_ b: UnsafeBufferPointer<UInt8>, zone: Zone) -> Result<Value, CellFailure> {
             if b.isEmpty {
                 if optional { return .success(.null) }
                 if kind == .string { return .success(.string("")) }
@@ -93,7 +99,7 @@ extension ValueText {
                     }
                 }
                 value = ordinal.map { .int(Int64($0)) }
-            case .none: value = nil
+            case .unsupported: value = nil
             }
             return value.map { .success($0) } ?? .failure(.invalid)
         }

@@ -102,13 +102,6 @@ final class FileSource {
         out.removeLast(count - got)
         return out
     }
-
-    func read(_ count: Int) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        let got = try out.withUnsafeMutableBytes { try read(into: $0) }
-        guard got == count else { throw SweepError.io("'\(path)' is truncated") }
-        return out
-    }
 }
 
 enum SweepFiles {

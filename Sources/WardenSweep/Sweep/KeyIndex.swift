@@ -48,7 +48,7 @@ final class KeyIndex {
     }
 
     /// A zeroed table from `mmap`, in transparent huge pages where the kernel allows them
-    /// (`madvise`; Linux's default mode): every probe lands on a random slot of a table of up
+    /// (THP mode `madvise` or `always`): every probe lands on a random slot of a table of up
     /// to ~100 MiB, and with 4 KiB pages nearly each one also missed the TLB. Measured on the
     /// 10 M-account sweep: see ``insert(_:hash:)``.
     private static func allocateSlots(_ capacity: Int) throws -> UnsafeMutablePointer<UInt64> {
@@ -183,17 +183,27 @@ final class KeyIndex {
     /// Doubles the table. Slots keep only 24 hash bits, so each key is read back and rehashed:
     /// from the log file and the pending tail, in one sequential pass.
     private func grow() throws {
-        let old = slots, oldCapacity = capacity
-        capacity = oldCapacity * 2
-        slots = try KeyIndex.allocateSlots(capacity)
-        for j in 0..<oldCapacity where old[j] != 0 {
-            let offset = Int64(old[j] >> 24) - 1
-            let key = try readKey(at: offset)
-            let h = key.withUnsafeBufferPointer { KeyIndex.hash($0) }
-            var i = home(h)
-            while slots[i] != 0 { i = next(i) }
-            slots[i] = old[j]
+        let newCapacity = capacity * 2
+        let table = try KeyIndex.allocateSlots(newCapacity)
+        // `home` depends on `capacity`: rehash with the new one, and put the old back if a key
+        // cannot be read (the index stays as it was; the sweep fails with the error).
+        let (old, oldCapacity) = (slots, capacity)
+        capacity = newCapacity
+        do {
+            for j in 0..<oldCapacity where old[j] != 0 {
+                let offset = Int64(old[j] >> 24) - 1
+                let key = try readKey(at: offset)
+                let h = key.withUnsafeBufferPointer { KeyIndex.hash($0) }
+                var i = home(h)
+                while table[i] != 0 { i = next(i) }
+                table[i] = old[j]
+            }
+        } catch {
+            capacity = oldCapacity
+            KeyIndex.deallocateSlots(table, newCapacity)
+            throw error
         }
+        slots = table
         KeyIndex.deallocateSlots(old, oldCapacity)
     }
 

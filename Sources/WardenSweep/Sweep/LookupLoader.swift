@@ -97,6 +97,9 @@ public enum LookupLoader {
         for k in wanted ?? [] where !k.isNull { wantedText.insert(ValueText.plain(k, keyType, zone: zone)) }
         summary.keysWanted = wantedText.count
         let stringKey = keyType.unwrapped == .string
+        // How each column's cells decode, worked out once for the whole table.
+        let keyForm = ValueText.CellForm(keyType)
+        let forms = lookup.fields.map { ValueText.CellForm($0.type) }
 
         let rejects = try FileSink(path: rejectsPath, truncate: true)
         try rejects.write(Array("line_no,\(lookup.fields[lookup.key].name),reason\n".utf8))
@@ -131,7 +134,7 @@ public enum LookupLoader {
                 if stringKey {
                     key = String(decoding: cell, as: UTF8.self)
                 } else {
-                    guard case .success(let v) = ValueText.decodeCell(cell, as: keyType, zone: zone) else { continue }
+                    guard case .success(let v) = keyForm.decode(cell, zone: zone) else { continue }
                     key = ValueText.plain(v, keyType, zone: zone)
                 }
                 guard wanted == nil || wantedText.contains(key) else { continue }
@@ -144,7 +147,7 @@ public enum LookupLoader {
                 values.reserveCapacity(columns.count)
                 var bad: String? = nil
                 for (f, c) in columns.enumerated() {
-                    switch ValueText.decodeCell(batch.field(row, c), as: lookup.fields[f].type, zone: zone) {
+                    switch forms[f].decode(batch.field(row, c), zone: zone) {
                     case .success(let v): values.append(v)
                     case .failure:
                         bad = bad ?? lookup.fields[f].name

@@ -79,12 +79,13 @@ enum OutputText {
 
     /// Appends a value as CSV text: strings as they are, `null` as an empty field, everything
     /// else as the language prints it (dates `YYYY-MM-DD`, timestamps `YYYY-MM-DD HH:MM:SS` in
-    /// the pack's zone, decimals exact). `masked` applies ``Text/mask(_:)`` to a string.
+    /// the pack's zone, decimals exact). `masked` applies ``Text/mask(_:)`` to the text (an
+    /// `@pii` int column is masked like a string: `138****0001`).
     static func appendValue(_ v: Value, _ type: ValueType, zone: Zone, masked: Bool, to out: inout [UInt8]) {
         switch (type.unwrapped, v) {
         case (_, .null): return
         case (.int, .int(let n)):
-            appendInt(n, to: &out)
+            if masked { appendField(Text.mask(String(n)), to: &out) } else { appendInt(n, to: &out) }
         case (_, .string(let s)):
             appendField(masked ? Text.mask(s) : s, to: &out)
         default:

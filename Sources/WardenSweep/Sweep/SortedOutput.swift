@@ -36,7 +36,7 @@ final class SortedOutput: @unchecked Sendable {
     private(set) var rowCount: Int
 
     /// Bytes buffered before a spill. Small on purpose: a 10 M-row sweep keeps two or three of
-    /// these, and more runs cost the merge little (one 64 KiB read buffer each).
+    /// these, and more runs cost the merge little (one 128 KiB read buffer each).
     static let memoryBudget = 8 << 20
 
     init(name: String, directory: String, header: String, hasSendFile: Bool, runs: [String], rowCount: Int) {
@@ -134,6 +134,11 @@ final class SortedOutput: @unchecked Sendable {
                 if !heap.isEmpty { siftDown(0) }
             }
         }
+        // Every row added since the sweep started is in a run: a run file cut short at an
+        // entry boundary (a lost write) would otherwise merge silently.
+        guard rows == rowCount else {
+            throw SweepError.io("output '\(name)': its run files hold \(rows) rows, \(rowCount) were added; remove '\(directory)' and rerun the sweep")
+        }
         try out.close(sync: true)
         try send?.close(sync: true)
         try SweepFiles.rename(path + ".tmp", to: path)
@@ -159,10 +164,19 @@ final class RunReader {
 
     static let bufferSize = 128 << 10
 
+    /// The file's size: an entry claiming more is corrupt, not a reason to allocate that much.
+    private let fileSize: Int
+
     init(path: String) throws {
         self.path = path
         fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw SweepError.io("cannot open '\(path)': \(SweepFiles.lastError)") }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            Glibc.close(fd)
+            throw SweepError.io("cannot stat '\(path)': \(SweepFiles.lastError)")
+        }
+        fileSize = Int(st.st_size)
         buffer = .allocate(byteCount: RunReader.bufferSize, alignment: 16)
     }
 
@@ -189,7 +203,9 @@ final class RunReader {
         let k = Int(UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)))
         let l = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
         let s = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
-        guard try fill(12 + k + l + s) else { throw SweepError.io("run file '\(path)' is truncated") }
+        guard 12 + k + l + s <= fileSize, try fill(12 + k + l + s) else {
+            throw SweepError.io("run file '\(path)' is truncated or corrupt (an entry of \(12 + k + l + s) bytes)")
+        }
         let base = UnsafeRawPointer(buffer.baseAddress! + start + 12)
         key = UnsafeRawBufferPointer(start: base, count: k)
         line = UnsafeRawBufferPointer(start: base + k, count: l)

@@ -84,7 +84,7 @@ public enum Sweep {
             let found = try Checkpoint.read(checkpointPath)
             if options.resume {
                 guard found.fingerprint == fingerprint else {
-                    throw SweepError.checkpointMismatch("the unfinished sweep in '\(out)' was started with a different pack, parameters, input, shard or campaign; rerun it with those, or remove '\(out)'")
+                    throw SweepError.checkpointMismatch("the unfinished sweep in '\(out)' was started with a different pack, parameters, input, shard, campaign, lookup files or --outputs; rerun it with those, or remove '\(out)'")
                 }
                 if found.phase == .done, let report = try? SweepReport.read(out + "/report.json") {
                     return SweepSummary(report: report, alreadyComplete: true)
@@ -97,6 +97,12 @@ public enum Sweep {
         }
         if checkpoint == nil {
             SweepFiles.remove(work)
+            // A finished sweep's directory is overwritten: the lists of outputs this run leaves
+            // out (`--outputs`) must not stay beside a report that says they were not written.
+            for o in declared.checked.outputs where options.outputs?.contains(o.name) == false {
+                SweepFiles.remove(out + "/" + o.name + ".csv")
+                SweepFiles.remove(out + "/" + o.name + ".send.csv")
+            }
         }
         try SweepFiles.makeDirectory(work)
         // Lookup tables are loaded on every run, a resumed one too (the same rows: loading is
@@ -235,6 +241,9 @@ public enum Sweep {
     /// Every `--outputs` name is an output the pack declares.
     static func checkOutputOptions(_ pack: CompiledPack, _ options: SweepOptions) throws {
         let declared = pack.checked.outputs.map(\.name)
+        if let chosen = options.outputs, chosen.isEmpty {
+            throw SweepError.setup("--outputs names no output (pack '\(pack.checked.packageName)' declares \(declared.joined(separator: ", ")))")
+        }
         for name in options.outputs ?? [] where !declared.contains(name) {
             throw SweepError.setup("--outputs \(name): pack '\(pack.checked.packageName)' declares no output '\(name)'"
                 + (declared.isEmpty ? "" : " (its outputs: \(declared.joined(separator: ", ")))"))
@@ -281,7 +290,11 @@ public enum Sweep {
         mix("\(st.st_size) \(st.st_mtim.tv_sec) \(st.st_mtim.tv_nsec)")
         mix(options.shard.map { "\($0.index)/\($0.count)" } ?? "-")
         mix(options.campaign ?? "-")
-        mix(options.outputs.map { Set($0).sorted().joined(separator: ",") } ?? "*")
+        // Only a proper subset of the outputs changes the fingerprint: naming them all is the
+        // default, and checkpoints written before `--outputs` existed still resume.
+        if let chosen = options.outputs.map(Set.init), chosen != Set(pack.checked.outputs.map(\.name)) {
+            mix("outputs " + chosen.sorted().joined(separator: ","))
+        }
         for (name, file) in options.lookups.sorted(by: { $0.key < $1.key }) {
             guard stat(file, &st) == 0 else { throw SweepError.io("cannot read lookup '\(name)' file '\(file)': \(SweepFiles.lastError)") }
             mix("\(name)=\((file as NSString).standardizingPath) \(st.st_size) \(st.st_mtim.tv_sec) \(st.st_mtim.tv_nsec)")
@@ -452,7 +465,8 @@ final class SweepRunner {
         // accepted copy still wins): the table is far larger than the caches, and probing it
         // between the rows' other work left every probe a full miss to memory. Touching the
         // batch's home slots first lets those misses overlap.
-        var duplicate = isDuplicate
+        var duplicate: [Bool] = []
+        swap(&duplicate, &isDuplicate)  // the scratch's storage, not a copy of it
         duplicate.removeAll(keepingCapacity: true)
         if let dup = plan.duplicate, let keys {
             keys.touch(hashes: result.keyHash)  // 0 for rows not candidates: slot 0, harmless
@@ -472,7 +486,7 @@ final class SweepRunner {
             case .rejected:
                 try reject(row, batch, reason: Int(result.reason[row]))
             case .candidate:
-                if let dup = plan.duplicate, duplicate[row] {
+                if let dup = plan.duplicate, !duplicate.isEmpty, duplicate[row] {
                     try reject(row, batch, reason: dup.reason)
                     while e < result.emits.count && result.emits[e].row == Int32(row) { e += 1 }
                     continue
