@@ -81,6 +81,48 @@ import Testing
         #expect(report.contains("resumed 1 time"))
     }
 
+    /// The same accounts in a shuffled order: every run file then spans the whole key range
+    /// and the merge interleaves them all (the generated file is nearly sorted, so its runs
+    /// barely overlap), and other copies of the duplicate ids come first.
+    static let shuffled: URL = {
+        let text = try! String(contentsOf: input, encoding: .utf8)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        let header = lines.removeFirst()
+        var state: UInt64 = 0x5EED
+        for i in stride(from: lines.count - 1, to: 0, by: -1) {  // Fisher–Yates with SplitMix64
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            lines.swapAt(i, Int((z ^ (z >> 31)) % UInt64(i + 1)))
+        }
+        let url = try! CLITests.temporaryDirectory().appendingPathComponent("shuffled.csv")
+        try! ([header] + lines).joined(separator: "\n").appending("\n").write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }()
+
+    static let shuffledReference: [String: Data] = {
+        let out = try! CLITests.temporaryDirectory().appendingPathComponent("reference")
+        let r = try! sweep(shuffled, out)
+        precondition(r.status == 0, r.stderr)
+        return try! contents(out)
+    }()
+
+    @Test(arguments: ["checkpoint:2", "spilled:6", "checkpoint:30", "merged:1"])
+    func shuffledKilledAtAPointThenResumed(fault: String) throws {
+        let out = try CLITests.temporaryDirectory().appendingPathComponent("out")
+        let first = try Self.sweep(Self.shuffled, out, fault: fault)
+        #expect(first.killed, "the fault \(fault) should have killed the sweep: \(first.stderr)")
+        let resumed = try Self.sweep(Self.shuffled, out, resume: true)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try Self.contents(out) == Self.shuffledReference)
+        // Merged from runs that all overlap, the pending list is still sorted by account_id.
+        let pending = String(decoding: try #require(Self.shuffledReference["dormancy_pending.csv"]), as: UTF8.self)
+        let ids = pending.split(separator: "\n").dropFirst().map { $0.prefix { $0 != "," } }
+        #expect(ids.count > 1_000 && zip(ids, ids.dropFirst()).allSatisfy { $0.0 < $0.1 })
+    }
+
     @Test func killedAtRandomMomentsThenResumed() throws {
         let out = try CLITests.temporaryDirectory().appendingPathComponent("out")
         var kills = 0
