@@ -257,18 +257,23 @@ struct StringTable: @unchecked Sendable {
     static func hash<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 { FNV1a.hash(bytes) }
 
     func contains(_ s: String) -> Bool {
-        var s = s
-        return s.withUTF8 { key in
-            var slot = Int(StringTable.hash(key) & UInt64(mask))
-            while true {
-                let entry = Int(buckets[slot])
-                if entry == 0 { return false }
-                let start = starts[entry - 1], end = starts[entry]
-                if end - start == key.count && (key.count == 0 || memcmp(bytes + start, key.baseAddress!, key.count) == 0) {
-                    return true
-                }
-                slot = (slot + 1) & mask
+        // Native strings (all the VM sees) lend their bytes in place; `var s = s` then
+        // `withUTF8` made a copy, a retain and a release, per probe.
+        if let found = s.utf8.withContiguousStorageIfAvailable({ find($0) }) { return found }
+        var copy = s
+        return copy.withUTF8 { find($0) }
+    }
+
+    private func find(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        var slot = Int(StringTable.hash(key) & UInt64(mask))
+        while true {
+            let entry = Int(buckets[slot])
+            if entry == 0 { return false }
+            let start = starts[entry - 1], end = starts[entry]
+            if end - start == key.count && (key.count == 0 || memcmp(bytes + start, key.baseAddress!, key.count) == 0) {
+                return true
             }
+            slot = (slot + 1) & mask
         }
     }
 }

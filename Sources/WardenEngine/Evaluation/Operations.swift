@@ -149,6 +149,10 @@ enum Ops {
     static func sameBytes(_ x: String, _ y: String) -> Bool {
         // UTF-8 counts of native strings are O(1): most unequal strings stop here.
         guard x.utf8.count == y.utf8.count else { return false }
+        // In place when both are native (no copy, retain or release); else through copies.
+        if let same = x.utf8.withContiguousStorageIfAvailable({ a in
+            y.utf8.withContiguousStorageIfAvailable { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
+        }), let same { return same }
         var x = x, y = y
         return x.withUTF8 { a in
             y.withUTF8 { b in a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0) }

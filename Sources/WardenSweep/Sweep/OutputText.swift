@@ -24,6 +24,8 @@ enum OutputText {
     }
 
     static func appendField(_ s: String, to out: inout [UInt8]) {
+        // A native string lends its bytes in place (no copy, retain or release).
+        if s.utf8.withContiguousStorageIfAvailable({ appendField($0, to: &out) }) != nil { return }
         var s = s
         s.withUTF8 { appendField($0, to: &out) }
     }
@@ -68,8 +70,7 @@ enum OutputText {
         case (_, .null): return
         case (.int, .int(let n)) where !masked: appendInt(n, to: &out)
         case (.string, .string(let s)) where !masked:
-            var s = s
-            s.withUTF8 { appendField($0, to: &out) }
+            appendField(s, to: &out)
         case (.date, .int(let days)) where !masked: Civil.appendDate(days: days, to: &out)
         case (.enumeration, .int(let o)) where !masked && o >= 0 && o < format.members.count:
             out.append(contentsOf: format.members[Int(o)])
