@@ -106,6 +106,33 @@ import WardenLang
         #expect(at(63) == 4 && at(64) == 16 && at(-1) == 32 && at(0) == 1 + 8 && at(1) == 0)
     }
 
+    /// `hour` and `days_between` have instructions of their own: they agree with the reference
+    /// evaluator for the pack's zone and a named one, across a DST change, for dates and
+    /// timestamps, at the edges of the calendar.
+    @Test func hourAndDaysBetweenInstructions() throws {
+        let pack = try Self.compile("""
+            package p
+            zone "Asia/Shanghai"
+            input t { at: timestamp, since: timestamp, from: date, to: date }
+            rule A "a" when hour(at) >= 0 score hour(at)
+            rule B "b" when hour(at, "America/New_York") >= 0 score 100 * hour(at, "America/New_York")
+            rule C "c" when days_between(since, at) != 0 score 10000 * days_between(since, at)
+            rule D "d" when days_between(from, to) > 0 or days_between(from, to) <= 0 score days_between(from, to)
+            """)
+        let vm = pack.makeEvaluator(), reference = pack.makeReferenceEvaluator()
+        let cases = [
+            ("2024-03-10T06:59:59Z", "2024-03-09T23:00:00+08:00", "2024-01-01", "2024-12-31"),
+            ("2024-03-10T07:00:00Z", "2024-03-10T00:00:00+08:00", "0001-01-01", "9999-12-31"),
+            ("2024-11-03T05:30:00Z", "1991-09-15T00:30:00+09:00", "9999-12-31", "0001-01-01"),
+        ]
+        for (at, since, from, to) in cases {
+            let record = try pack.decodeRecord(json: #"{"at": "\#(at)", "since": "\#(since)", "from": "\#(from)", "to": "\#(to)"}"#)
+            let expected = reference.evaluate(pack.namedRecord(record))
+            let got = vm.evaluate(record)
+            #expect(got.score == expected.score && got.errors.isEmpty == expected.errors.isEmpty, "\(at) \(since) \(from) \(to)")
+        }
+    }
+
     /// A `matches` written in two rules is a hidden let: the rules read the let (compiled in
     /// line behind its readiness test, so the regex runs once per record), never a
     /// compare-and-branch on the regex of their own.
