@@ -123,6 +123,25 @@ import Testing
         #expect(ids.count > 1_000 && zip(ids, ids.dropFirst()).allSatisfy { $0.0 < $0.1 })
     }
 
+    /// `--outputs dormancy_pending` killed and resumed: the pending list and rejects are the
+    /// full run's, byte for byte, and no notice list is written.
+    @Test func onlyChosenOutputsKilledThenResumed() throws {
+        let out = try CLITests.temporaryDirectory().appendingPathComponent("out")
+        func sweep(resume: Bool, fault: String?) throws -> Exit {
+            try Self.run(["sweep", "--rules", CLITests.root.appendingPathComponent("rules/dormancy.rules").path,
+                          "--input", Self.input.path, "--out", out.path, "--outputs", "dormancy_pending",
+                          "--batch-rows", "1000", "--checkpoint-interval", "0"] + (resume ? ["--resume"] : []), fault: fault)
+        }
+        let first = try sweep(resume: false, fault: "checkpoint:5")
+        #expect(first.killed, "the fault should have killed the sweep: \(first.stderr)")
+        let resumed = try sweep(resume: true, fault: nil)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        for name in ["dormancy_pending.csv", "dormancy_rejects.csv"] {
+            #expect(try Data(contentsOf: out.appendingPathComponent(name)) == Self.reference[name])
+        }
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("dormancy_notice.csv").path))
+    }
+
     @Test func killedAtRandomMomentsThenResumed() throws {
         let out = try CLITests.temporaryDirectory().appendingPathComponent("out")
         var kills = 0
