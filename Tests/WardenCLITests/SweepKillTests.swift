@@ -123,6 +123,26 @@ import Testing
         #expect(ids.count > 1_000 && zip(ids, ids.dropFirst()).allSatisfy { $0.0 < $0.1 })
     }
 
+    /// Small batches, a checkpoint after each: 150 run files per output, merged in passes
+    /// through intermediate runs. Killed after the first output's merge, the resumed sweep
+    /// still writes the reference's files.
+    @Test func manyRunsMergedInPassesThenResumed() throws {
+        let out = try CLITests.temporaryDirectory().appendingPathComponent("out")
+        func sweep(resume: Bool, fault: String?) throws -> Exit {
+            try Self.run(["sweep", "--rules", CLITests.root.appendingPathComponent("rules/dormancy.rules").path,
+                          "--input", Self.input.path, "--out", out.path, "--campaign", "kill-test",
+                          "--ledger", out.path + ".ledger.sqlite", "--batch-rows", "400", "--checkpoint-interval", "0"]
+                         + (resume ? ["--resume"] : []), fault: fault)
+        }
+        let first = try sweep(resume: false, fault: "merged:1")
+        #expect(first.killed, "the fault should have killed the sweep: \(first.stderr)")
+        let checkpoint = try String(contentsOf: out.appendingPathComponent(".sweep/checkpoint.json"), encoding: .utf8)
+        #expect(checkpoint.components(separatedBy: "dormancy_pending.").count > 100, "expected over 100 runs")
+        let resumed = try sweep(resume: true, fault: nil)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try Self.contents(out) == Self.reference)
+    }
+
     /// `--outputs dormancy_pending` killed and resumed: the pending list and rejects are the
     /// full run's, byte for byte, and no notice list is written.
     @Test func onlyChosenOutputsKilledThenResumed() throws {

@@ -110,6 +110,41 @@ import WardenLang
         }
     }
 
+    /// More runs than the fan-in are merged in passes through intermediate runs: the file is
+    /// the one a single merge writes, send file included, and no intermediate run is left.
+    @Test func manyRunsMergeInPasses() throws {
+        func build(_ dir: String) throws -> SortedOutput {
+            let o = SortedOutput(name: "o", directory: dir, header: "k,v", hasSendFile: true, runs: [], rowCount: 0)
+            var generator = SystemRandomNumberGenerator()
+            for run in 0..<11 {
+                for i in 0..<(run * 7 % 13 + 1) {
+                    let k = "K\(Int.random(in: 0..<50, using: &generator))"
+                    var key = Array(k.utf8), line = Array("\(k),\(run)-\(i)\n".utf8), send = Array("\(k),\(run)-\(i),full\n".utf8)
+                    key += [0, UInt8(run), UInt8(i)]  // unique keys, as the sweep's tie-breakers make them
+                    try key.withUnsafeBufferPointer { k in
+                        try line.withUnsafeBufferPointer { l in try send.withUnsafeBufferPointer { try o.add(key: k, line: l, send: $0) } }
+                    }
+                }
+                try o.spill()
+            }
+            return o
+        }
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let o = try build(dir)
+        #expect(o.runs.count == 11)
+        let runs = Set(o.runs)
+        // Both merges read the same runs: the single-pass one first, into other files.
+        let direct = try o.merge(into: dir + "/direct.csv", sendPath: dir + "/direct.send.csv", fanIn: 64)
+        let passes = try o.merge(into: dir + "/passes.csv", sendPath: dir + "/passes.send.csv", fanIn: 3)
+        #expect(direct == passes && direct == o.rowCount)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/passes.csv")) == Data(contentsOf: URL(fileURLWithPath: dir + "/direct.csv")))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/passes.send.csv"))
+            == Data(contentsOf: URL(fileURLWithPath: dir + "/direct.send.csv")))
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".run") })
+        #expect(left == runs)
+    }
+
     /// Only a proper subset of the outputs changes a sweep's fingerprint: no `--outputs`, all
     /// of them in any order, and the same subset in any order resume each other.
     @Test func outputsChangeTheFingerprintOnlyAsASubset() throws {

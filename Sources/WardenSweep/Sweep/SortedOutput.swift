@@ -91,19 +91,69 @@ final class SortedOutput: @unchecked Sendable {
         arena.removeAll(keepingCapacity: arena.capacity <= SortedOutput.memoryBudget * 5 / 4)
     }
 
+    /// Runs merged at once at most. Each open run costs a descriptor and a 128 KiB buffer: a
+    /// sweep of 100M rows spills about 750 runs per output, past the usual limit of 1,024 open
+    /// files and the memory budget, so beyond this some runs are first merged into longer ones.
+    static let defaultFanIn = 64
+
     /// Merges every run into `path` (and `sendPath`), each written to a temporary file, fsynced
     /// and renamed into place. Returns the number of rows.
+    ///
+    /// With more than `fanIn` runs, the first ones are merged into an intermediate run
+    /// (`NAME.mN.run`, in no checkpoint: a merge resumed after a crash starts again from the
+    /// checkpointed runs, and the sweep deletes them), as few as bring the count down to
+    /// `fanIn`, in groups of at most `fanIn`: 69 runs merge 6 of them once; 750 runs write most
+    /// rows twice instead of once.
     @discardableResult
-    func merge(into path: String, sendPath: String?) throws -> Int {
+    func merge(into path: String, sendPath: String?, fanIn: Int = SortedOutput.defaultFanIn) throws -> Int {
         try spill()
-        let readers = try runs.map { try RunReader(path: directory + "/" + $0) }
+        let fanIn = max(2, fanIn)
+        var level = runs
+        var made = 0
+        while level.count > fanIn {
+            let group = Array(level.prefix(min(fanIn, level.count - fanIn + 1)))
+            let file = "\(name).m\(made).run"
+            made += 1
+            let writer = try FileSink(path: directory + "/" + file, truncate: true)
+            _ = try mergeRuns(group) { r in
+                var head = (UInt32(r.key.count).littleEndian, UInt32(r.line.count).littleEndian,
+                            UInt32(r.send.count).littleEndian)
+                try withUnsafeBytes(of: &head) { try writer.write($0) }
+                try writer.write(r.key)
+                try writer.write(r.line)
+                try writer.write(r.send)
+            }
+            try writer.close(sync: false)  // rebuilt from the checkpointed runs if lost
+            for f in group where !runs.contains(f) { SweepFiles.remove(directory + "/" + f) }
+            level = Array(level.dropFirst(group.count)) + [file]
+        }
         let out = try FileSink(path: path + ".tmp", truncate: true)
         let send = try sendPath.map { try FileSink(path: $0 + ".tmp", truncate: true) }
         var headerLine = Array(header.utf8)
         headerLine.append(0x0A)
         try headerLine.withUnsafeBytes { try out.write($0) }
         try headerLine.withUnsafeBytes { b in try send?.write(b) }
-        // A binary heap of readers ordered by their current key.
+        let rows = try mergeRuns(level) { r in
+            try out.write(r.line)
+            if let send { try send.write(r.send) }
+        }
+        // Every row added since the sweep started is in a run: a run file cut short at an
+        // entry boundary (a lost write) would otherwise merge silently.
+        guard rows == rowCount else {
+            throw SweepError.io("output '\(name)': its run files hold \(rows) rows, \(rowCount) were added; remove '\(directory)' and rerun the sweep")
+        }
+        try out.close(sync: true)
+        try send?.close(sync: true)
+        try SweepFiles.rename(path + ".tmp", to: path)
+        if let sendPath { try SweepFiles.rename(sendPath + ".tmp", to: sendPath) }
+        for file in level where !runs.contains(file) { SweepFiles.remove(directory + "/" + file) }
+        return rows
+    }
+
+    /// Hands the entries of `files` to `emit` in key order (a binary heap of readers); returns
+    /// how many there were.
+    private func mergeRuns(_ files: [String], _ emit: (RunReader) throws -> Void) throws -> Int {
+        let readers = try files.map { try RunReader(path: directory + "/" + $0) }
         var heap: [Int] = []
         for (i, r) in readers.enumerated() where try r.advance() { heap.append(i) }
         func less(_ a: Int, _ b: Int) -> Bool { readers[a].precedes(readers[b]) }
@@ -122,11 +172,9 @@ final class SortedOutput: @unchecked Sendable {
         for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
         var rows = 0
         while let top = heap.first {
-            let r = readers[top]
-            try out.write(r.line)
-            if let send { try send.write(r.send) }
+            try emit(readers[top])
             rows += 1
-            if try r.advance() {
+            if try readers[top].advance() {
                 siftDown(0)
             } else {
                 heap[0] = heap[heap.count - 1]
@@ -134,15 +182,6 @@ final class SortedOutput: @unchecked Sendable {
                 if !heap.isEmpty { siftDown(0) }
             }
         }
-        // Every row added since the sweep started is in a run: a run file cut short at an
-        // entry boundary (a lost write) would otherwise merge silently.
-        guard rows == rowCount else {
-            throw SweepError.io("output '\(name)': its run files hold \(rows) rows, \(rowCount) were added; remove '\(directory)' and rerun the sweep")
-        }
-        try out.close(sync: true)
-        try send?.close(sync: true)
-        try SweepFiles.rename(path + ".tmp", to: path)
-        if let sendPath { try SweepFiles.rename(sendPath + ".tmp", to: sendPath) }
         return rows
     }
 }
