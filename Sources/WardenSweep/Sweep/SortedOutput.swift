@@ -80,8 +80,7 @@ final class SortedOutput: @unchecked Sendable {
         }
         let writer = try FileSink(path: directory + "/" + file, truncate: true)
         for e in entries {
-            var head = (e.keyCount.littleEndian, e.lineCount.littleEndian, e.sendCount.littleEndian)
-            try withUnsafeBytes(of: &head) { try writer.write($0) }
+            try SortedOutput.writeHead(to: writer, Int(e.keyCount), Int(e.lineCount), Int(e.sendCount))
             let total = Int(e.keyCount) + Int(e.lineCount) + Int(e.sendCount)
             try arena.withUnsafeBytes { try writer.write(UnsafeRawBufferPointer(rebasing: $0[e.start..<(e.start + total)])) }
         }
@@ -89,6 +88,12 @@ final class SortedOutput: @unchecked Sendable {
         runs.append(file)
         entries.removeAll(keepingCapacity: true)
         arena.removeAll(keepingCapacity: arena.capacity <= SortedOutput.memoryBudget * 5 / 4)
+    }
+
+    /// Writes a run entry's head: the key, line and send lengths (`RunReader.advance` reads it).
+    static func writeHead(to writer: FileSink, _ key: Int, _ line: Int, _ send: Int) throws {
+        var head = (UInt32(key).littleEndian, UInt32(line).littleEndian, UInt32(send).littleEndian)
+        try withUnsafeBytes(of: &head) { try writer.write($0) }
     }
 
     /// Runs merged at once at most. Each open run costs a descriptor and a 128 KiB buffer: a
@@ -116,9 +121,7 @@ final class SortedOutput: @unchecked Sendable {
             made += 1
             let writer = try FileSink(path: directory + "/" + file, truncate: true)
             _ = try mergeRuns(group) { r in
-                var head = (UInt32(r.key.count).littleEndian, UInt32(r.line.count).littleEndian,
-                            UInt32(r.send.count).littleEndian)
-                try withUnsafeBytes(of: &head) { try writer.write($0) }
+                try SortedOutput.writeHead(to: writer, r.key.count, r.line.count, r.send.count)
                 try writer.write(r.key)
                 try writer.write(r.line)
                 try writer.write(r.send)
